@@ -1,0 +1,381 @@
+//! [`App`]: the handle every caller holds. It checks arguments, allocates ids, enqueues commands
+//! for the GUI thread and hands out events. Nothing here waits for the GUI thread except
+//! [`App::new`] (once, for the thread to start), [`App::next_event`] and [`App::shutdown`].
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use parking_lot::{Condvar, Mutex, RwLock};
+
+use crate::error::{Error, ErrorCode, Result};
+use crate::event::{Event, EventQueue, EventSender};
+use crate::gui::{self, Command, PostTarget};
+use crate::options::{check_array, check_name, check_payload, AppOptions, WebviewOptions, WindowOptions};
+
+/// Window, webview and call ids come from one process-wide counter: never 0, never reused, unique
+/// across every app of the process.
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+pub(crate) fn next_id() -> u64 {
+    NEXT_ID.fetch_add(1, Ordering::Relaxed)
+}
+
+/// How long [`App::shutdown`] waits for the GUI thread to close the app's windows.
+const SHUTDOWN_WAIT: Duration = Duration::from_secs(10);
+
+/// The ids that are open, kept on the caller's side so that every call can check its ids at once.
+/// The GUI thread removes what the user closes.
+#[derive(Default)]
+pub(crate) struct Registry {
+    /// window id -> its webview, if it has one.
+    pub windows: HashMap<u64, Option<u64>>,
+    /// webview id -> its window.
+    pub webviews: HashMap<u64, u64>,
+}
+
+/// A call from a page waiting for the program's answer.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PageCall {
+    pub webview: u64,
+    /// The page's own id for the call.
+    pub page_call: u64,
+}
+
+/// The state an app shares between its handles and the GUI thread.
+pub(crate) struct AppShared {
+    pub key: u64,
+    pub options: AppOptions,
+    pub closed: AtomicBool,
+    pub registry: RwLock<Registry>,
+    pub page_calls: Mutex<HashMap<u64, PageCall>>,
+    pub events: EventQueue,
+    shutdown_done: Mutex<bool>,
+    shutdown_signal: Condvar,
+}
+
+impl AppShared {
+    /// Called by the GUI thread when the app's windows are closed and its calls rejected.
+    pub(crate) fn finish_shutdown(&self) {
+        self.registry.write().windows.clear();
+        self.registry.write().webviews.clear();
+        self.page_calls.lock().clear();
+        self.events.mark_closed();
+        *self.shutdown_done.lock() = true;
+        self.shutdown_signal.notify_all();
+    }
+
+    /// Forgets a window and its webview (the GUI thread calls this when the window is gone).
+    pub(crate) fn forget_window(&self, window: u64) {
+        let mut registry = self.registry.write();
+        if let Some(Some(webview)) = registry.windows.remove(&window) {
+            registry.webviews.remove(&webview);
+        }
+    }
+
+    /// Forgets every page call of `webview` (its page went away), returning how many.
+    pub(crate) fn forget_page_calls(&self, webview: u64) -> usize {
+        let mut calls = self.page_calls.lock();
+        let before = calls.len();
+        calls.retain(|_, call| call.webview != webview);
+        before - calls.len()
+    }
+}
+
+/// A function that receives every event of an app on the GUI thread (see
+/// [`App::set_event_callback`]). It owns the event.
+pub type EventCallback = Box<dyn FnMut(Event) + Send + 'static>;
+
+/// An app: a set of windows and webviews with one event stream. Cheap to clone; every clone is
+/// the same app. `Send + Sync`: every method may be called from any thread.
+///
+/// The app shuts down when [`App::shutdown`] is called or the last clone is dropped.
+#[derive(Clone)]
+pub struct App {
+    handle: Arc<Handle>,
+}
+
+struct Handle {
+    shared: Arc<AppShared>,
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        let _ = shutdown(&self.shared);
+    }
+}
+
+impl App {
+    /// Creates an app. `options` is a JSON object ([`AppOptions`]) or `None` for the defaults.
+    ///
+    /// Starts the process's GUI thread on first use and waits for it to be ready.
+    ///
+    /// # Errors
+    /// `InvalidJson` / `InvalidArgument` for bad options; `Platform` when the windowing system
+    /// cannot start (no display, no GTK).
+    pub fn new(options: Option<&str>) -> Result<App> {
+        let options = AppOptions::parse(options)?;
+        let runtime = gui::runtime()?;
+        let (events, sender): (EventQueue, EventSender) = EventQueue::new();
+        let shared = Arc::new(AppShared {
+            key: next_id(),
+            options,
+            closed: AtomicBool::new(false),
+            registry: RwLock::new(Registry::default()),
+            page_calls: Mutex::new(HashMap::new()),
+            events,
+            shutdown_done: Mutex::new(false),
+            shutdown_signal: Condvar::new(),
+        });
+        runtime.send(Command::AppOpen { app: shared.clone(), events: sender });
+        Ok(App { handle: Arc::new(Handle { shared }) })
+    }
+
+    fn shared(&self) -> &AppShared {
+        &self.handle.shared
+    }
+
+    fn check_open(&self) -> Result<()> {
+        if self.shared().closed.load(Ordering::Acquire) {
+            Err(Error::closed())
+        } else {
+            Ok(())
+        }
+    }
+
+    fn send(&self, command: Command) -> Result<()> {
+        gui::runtime()?.send(command);
+        Ok(())
+    }
+
+    fn check_window(&self, window: u64) -> Result<()> {
+        if self.shared().registry.read().windows.contains_key(&window) {
+            Ok(())
+        } else {
+            Err(Error::not_found("window", window))
+        }
+    }
+
+    fn check_webview(&self, webview: u64) -> Result<()> {
+        if self.shared().registry.read().webviews.contains_key(&webview) {
+            Ok(())
+        } else {
+            Err(Error::not_found("webview", webview))
+        }
+    }
+
+    /// Opens a window. `options` is a JSON object ([`WindowOptions`]). Returns the new window's
+    /// id at once; `window-created` follows, or an `error` event naming the id if the
+    /// windowing system refuses.
+    pub fn create_window(&self, options: &str) -> Result<u64> {
+        self.check_open()?;
+        let options = WindowOptions::parse("window options", options)?;
+        let id = next_id();
+        self.shared().registry.write().windows.insert(id, None);
+        self.send(Command::WindowCreate { app: self.shared().key, id, options })?;
+        Ok(id)
+    }
+
+    /// Changes properties of a window. `props` is a JSON object with the fields of
+    /// [`WindowOptions`]; only the fields present change (`transparent` cannot change).
+    pub fn set_window(&self, window: u64, props: &str) -> Result<()> {
+        self.check_open()?;
+        let props = WindowOptions::parse("window properties", props)?;
+        if props.transparent.is_some() {
+            return Err(Error::invalid_argument("window properties: `transparent` can only be set at creation"));
+        }
+        self.check_window(window)?;
+        self.send(Command::WindowSet { id: window, props })
+    }
+
+    /// Closes a window and its webview. Pending calls to its webview are rejected;
+    /// `webview-destroyed` and `window-destroyed` follow.
+    pub fn close_window(&self, window: u64) -> Result<()> {
+        self.check_open()?;
+        self.check_window(window)?;
+        self.shared().forget_window(window);
+        self.send(Command::WindowClose { id: window })
+    }
+
+    /// Creates the webview of a window (one per window). `options` is a JSON object
+    /// ([`WebviewOptions`]). Returns the webview's id at once; `webview-created` follows, or an
+    /// `error` event naming the id.
+    pub fn create_webview(&self, window: u64, options: &str) -> Result<u64> {
+        self.check_open()?;
+        let options = WebviewOptions::parse(options)?;
+        let id = next_id();
+        {
+            let mut registry = self.shared().registry.write();
+            match registry.windows.get_mut(&window) {
+                None => return Err(Error::not_found("window", window)),
+                Some(Some(existing)) => {
+                    return Err(Error::new(
+                        ErrorCode::Unsupported,
+                        format!("window {window} already has webview {existing}; one webview per window is supported"),
+                    ))
+                }
+                Some(slot) => *slot = Some(id),
+            }
+            registry.webviews.insert(id, window);
+        }
+        self.send(Command::WebviewCreate { app: self.shared().key, window, id, options })?;
+        Ok(id)
+    }
+
+    /// Runs `script` (JavaScript source) in the main frame of the webview's page. Scripts and
+    /// messages sent to a webview reach its page in the order they were sent, once the page's own
+    /// scripts have run (at `DOMContentLoaded`).
+    pub fn eval(&self, webview: u64, script: &str) -> Result<()> {
+        self.check_open()?;
+        self.check_webview(webview)?;
+        self.send(Command::Eval { id: webview, script: script.to_owned() })
+    }
+
+    /// Loads `url` (absolute) in the webview. Calls pending in the old page are rejected.
+    pub fn navigate(&self, webview: u64, url: &str) -> Result<()> {
+        self.check_open()?;
+        crate::options::check_url(url).map_err(|m| Error::invalid_argument(format!("url {m}")))?;
+        self.check_webview(webview)?;
+        self.send(Command::Navigate { id: webview, url: url.to_owned() })
+    }
+
+    /// Sends `payload` (JSON text) on `channel` to the page of `webview`, or of every webview of
+    /// the app when `webview` is 0. The page receives it with `host.on(channel, fn)`.
+    pub fn post(&self, webview: u64, channel: &str, payload: &str) -> Result<()> {
+        self.check_open()?;
+        check_name("channel", channel)?;
+        check_payload("payload", payload, self.shared().options.max_message_bytes)?;
+        let target = if webview == 0 {
+            PostTarget::App(self.shared().key)
+        } else {
+            self.check_webview(webview)?;
+            PostTarget::Webview(webview)
+        };
+        self.send(Command::Post { target, channel: channel.to_owned(), payload: payload.to_owned() })
+    }
+
+    /// Calls the page handler `name` (registered with `host.handle`) with `args` (a JSON array).
+    /// Returns the call id at once; `invoke-result` with that id follows: the handler's value,
+    /// its error, "no handler named X", a timeout after `timeout_ms` milliseconds (0: none), or
+    /// the page going away.
+    pub fn invoke(&self, webview: u64, name: &str, args: &str, timeout_ms: u32) -> Result<u64> {
+        self.check_open()?;
+        check_name("handler name", name)?;
+        check_array("args", args, self.shared().options.max_message_bytes)?;
+        self.check_webview(webview)?;
+        let call = next_id();
+        let timeout = (timeout_ms > 0).then(|| Duration::from_millis(timeout_ms.into()));
+        self.send(Command::Invoke { app: self.shared().key, webview, call, name: name.to_owned(), args: args.to_owned(), timeout })?;
+        Ok(call)
+    }
+
+    fn answer(&self, call: u64, result: std::result::Result<String, String>) -> Result<()> {
+        let page_call = self.shared().page_calls.lock().remove(&call).ok_or_else(|| {
+            Error::new(
+                ErrorCode::NotFound,
+                format!("no pending call with id {call} (never made, already answered, or its page went away)"),
+            )
+        })?;
+        self.send(Command::Answer { webview: page_call.webview, page_call: page_call.page_call, result })
+    }
+
+    /// Answers a page's call (an `invoke` event) with `value` (JSON text): its Promise resolves.
+    pub fn resolve(&self, call: u64, value: &str) -> Result<()> {
+        self.check_open()?;
+        check_payload("value", value, self.shared().options.max_message_bytes)?;
+        self.answer(call, Ok(value.to_owned()))
+    }
+
+    /// Answers a page's call with an error: its Promise rejects with an `Error` whose message is
+    /// `message`.
+    pub fn reject(&self, call: u64, message: &str) -> Result<()> {
+        self.check_open()?;
+        if message.len() > self.shared().options.max_message_bytes {
+            return Err(Error::new(ErrorCode::TooLarge, "rejection message is larger than max_message_bytes"));
+        }
+        self.answer(call, Err(message.to_owned()))
+    }
+
+    /// Takes the next event: waits without limit when `timeout` is `None`, only looks when it is
+    /// zero. After shutdown it returns the events left, then `Closed`.
+    ///
+    /// # Errors
+    /// `Timeout` when no event came in time; `Closed` when the app is shut down and drained.
+    pub fn next_event(&self, timeout: Option<Duration>) -> Result<Event> {
+        self.shared().events.next(timeout)
+    }
+
+    /// A file descriptor that is readable while events are pending (Linux: an eventfd), for
+    /// `poll`, asyncio's `add_reader` and the like; -1 where unsupported. It stays valid until the
+    /// app is dropped; read events with [`App::next_event`], never from the fd.
+    pub fn event_fd(&self) -> i32 {
+        self.shared().events.fd()
+    }
+
+    /// Delivers every event to `callback` on the GUI thread instead of queueing it; `None` goes
+    /// back to queueing. Events already queued are handed to the new callback first, in order.
+    /// The callback must return quickly: the GUI thread waits for it.
+    pub fn set_event_callback(&self, callback: Option<EventCallback>) -> Result<()> {
+        self.check_open()?;
+        self.send(Command::SetCallback { app: self.shared().key, callback })
+    }
+
+    /// Runs a host-protocol command (docs/protocol.md), returning the reply line's JSON.
+    pub fn send_json(&self, command: &str) -> Result<String> {
+        crate::protocol::execute(self, command)
+    }
+
+    /// Closes every window of the app, rejects its pending calls and waits (up to 10 s) for the
+    /// GUI thread to finish. Idempotent. Called from the GUI thread (an event callback), it does
+    /// not wait.
+    pub fn shutdown(&self) -> Result<()> {
+        shutdown(self.shared())
+    }
+
+    /// Gives the calling thread to the app until it shuts down.
+    ///
+    /// ## Platform-specific
+    /// - **macOS:** runs the event loop on the calling thread, which must be the main thread;
+    ///   returns when the last app of the process has shut down.
+    /// - **Linux, Windows:** the event loop has its own thread; this waits for the shutdown.
+    pub fn run_main(&self) -> Result<()> {
+        #[cfg(target_os = "macos")]
+        return gui::run_main();
+        #[cfg(not(target_os = "macos"))]
+        {
+            let shared = self.shared();
+            let mut done = shared.shutdown_done.lock();
+            while !*done {
+                shared.shutdown_signal.wait(&mut done);
+            }
+            Ok(())
+        }
+    }
+
+    /// Whether the app has been shut down.
+    pub fn is_closed(&self) -> bool {
+        self.shared().closed.load(Ordering::Acquire)
+    }
+}
+
+fn shutdown(shared: &AppShared) -> Result<()> {
+    let runtime = gui::runtime()?;
+    if !shared.closed.swap(true, Ordering::AcqRel) {
+        runtime.send(Command::AppShutdown { app: shared.key });
+    }
+    if runtime.is_gui_thread() {
+        return Ok(());
+    }
+    let mut done = shared.shutdown_done.lock();
+    let deadline = std::time::Instant::now() + SHUTDOWN_WAIT;
+    while !*done {
+        if shared.shutdown_signal.wait_until(&mut done, deadline).timed_out() {
+            return Err(Error::new(
+                ErrorCode::Timeout,
+                "the GUI thread did not finish shutting the app down within 10 s (is an event callback blocking it?)",
+            ));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,363 @@
+//! Events: what the GUI thread tells the program, and the queue they wait in.
+//!
+//! Every event is one JSON object with a `type` field (the [`EventKind`] name) and, where they
+//! apply, `window` and `webview` ids; docs/protocol.md lists the fields of each kind. The JSON text
+//! is built once, on the GUI thread; payloads are copied into it as the page sent them.
+
+use std::os::raw::c_int;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TryRecvError};
+
+use crate::error::{Error, ErrorCode, Result};
+
+/// The kind of an event (C: `transom_event_kind`). Numbers are stable; new kinds get new numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u32)]
+pub enum EventKind {
+    /// No event: what `transom_event_kind` returns for NULL.
+    None = 0,
+    /// A window was created (`window`).
+    WindowCreated = 1,
+    /// The user or the window manager asked to close a window (`window`).
+    CloseRequested = 2,
+    /// A window is gone (`window`).
+    WindowDestroyed = 3,
+    /// A window got keyboard focus (`window`).
+    Focus = 4,
+    /// A window lost keyboard focus (`window`).
+    Blur = 5,
+    /// A window's inner size changed (`window`, `width`, `height` in logical pixels).
+    Resize = 6,
+    /// A window moved (`window`, `x`, `y` in logical pixels).
+    Move = 7,
+    /// A page started or finished loading (`webview`, `state`, `url`).
+    PageLoad = 8,
+    /// A page's document title changed (`webview`, `title`).
+    TitleChanged = 9,
+    /// A page sent a message with `host.send` (`webview`, `channel`, `payload`).
+    Message = 10,
+    /// A page called `host.invoke`; answer with resolve or reject (`webview`, `call`, `name`, `args`).
+    Invoke = 11,
+    /// A call the program made with invoke was answered (`call`, `ok`, `value` or `error`).
+    InvokeResult = 12,
+    /// An operation accepted earlier failed (`id`, `code`, `message`).
+    Error = 13,
+    /// A webview was created (`window`, `webview`).
+    WebviewCreated = 14,
+    /// A webview is gone (`window`, `webview`).
+    WebviewDestroyed = 15,
+    /// Something was refused to protect the program: an ipc message without the page's secret
+    /// (`webview`, `reason`, `origin`).
+    Security = 16,
+}
+
+impl EventKind {
+    /// The `type` field of the event JSON: `"window-created"`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            EventKind::None => "none",
+            EventKind::WindowCreated => "window-created",
+            EventKind::CloseRequested => "close-requested",
+            EventKind::WindowDestroyed => "window-destroyed",
+            EventKind::Focus => "focus",
+            EventKind::Blur => "blur",
+            EventKind::Resize => "resize",
+            EventKind::Move => "move",
+            EventKind::PageLoad => "page-load",
+            EventKind::TitleChanged => "title-changed",
+            EventKind::Message => "message",
+            EventKind::Invoke => "invoke",
+            EventKind::InvokeResult => "invoke-result",
+            EventKind::Error => "error",
+            EventKind::WebviewCreated => "webview-created",
+            EventKind::WebviewDestroyed => "webview-destroyed",
+            EventKind::Security => "security",
+        }
+    }
+}
+
+/// One event: its kind, the window and webview it concerns (0 where none) and its JSON text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    kind: EventKind,
+    window: u64,
+    webview: u64,
+    json: String,
+}
+
+impl Event {
+    /// The kind of event.
+    pub fn kind(&self) -> EventKind {
+        self.kind
+    }
+    /// The window concerned, or 0.
+    pub fn window(&self) -> u64 {
+        self.window
+    }
+    /// The webview concerned, or 0.
+    pub fn webview(&self) -> u64 {
+        self.webview
+    }
+    /// The whole event as one JSON object (UTF-8, no newline).
+    pub fn json(&self) -> &str {
+        &self.json
+    }
+    /// Takes the JSON text out of the event.
+    pub fn into_json(self) -> String {
+        self.json
+    }
+}
+
+/// Builds the JSON text of an event field by field. Strings are escaped with serde_json;
+/// payloads are copied as they are (they were checked to be JSON before).
+pub(crate) struct EventBuilder {
+    kind: EventKind,
+    window: u64,
+    webview: u64,
+    json: String,
+}
+
+impl EventBuilder {
+    pub(crate) fn new(kind: EventKind, window: u64, webview: u64) -> EventBuilder {
+        let mut json = String::with_capacity(96);
+        json.push_str("{\"type\":\"");
+        json.push_str(kind.name());
+        json.push('"');
+        let mut builder = EventBuilder { kind, window, webview, json };
+        if window != 0 {
+            builder = builder.id("window", window);
+        }
+        if webview != 0 {
+            builder = builder.id("webview", webview);
+        }
+        builder
+    }
+
+    fn key(&mut self, key: &str) {
+        self.json.push_str(",\"");
+        self.json.push_str(key);
+        self.json.push_str("\":");
+    }
+
+    pub(crate) fn id(mut self, key: &str, value: u64) -> Self {
+        self.key(key);
+        self.json.push_str(&value.to_string());
+        self
+    }
+
+    pub(crate) fn number(mut self, key: &str, value: f64) -> Self {
+        self.key(key);
+        // JSON has no NaN or infinity.
+        let text = if value.is_finite() { serde_json::to_string(&value).unwrap_or_default() } else { "null".into() };
+        self.json.push_str(&text);
+        self
+    }
+
+    pub(crate) fn boolean(mut self, key: &str, value: bool) -> Self {
+        self.key(key);
+        self.json.push_str(if value { "true" } else { "false" });
+        self
+    }
+
+    pub(crate) fn string(mut self, key: &str, value: &str) -> Self {
+        self.key(key);
+        push_json_string(&mut self.json, value);
+        self
+    }
+
+    /// Copies `json` (already checked to be one JSON value) as the field's value.
+    pub(crate) fn raw(mut self, key: &str, json: &str) -> Self {
+        self.key(key);
+        self.json.push_str(json);
+        self
+    }
+
+    pub(crate) fn build(mut self) -> Event {
+        self.json.push('}');
+        Event { kind: self.kind, window: self.window, webview: self.webview, json: self.json }
+    }
+}
+
+/// Appends `value` as a JSON string literal.
+pub(crate) fn push_json_string(out: &mut String, value: &str) {
+    // Writing a &str with serde_json cannot fail.
+    out.push_str(&serde_json::to_string(value).unwrap_or_else(|_| "\"\"".into()));
+}
+
+/// The queue between the GUI thread (producer) and the program (consumer), with an eventfd that
+/// is readable exactly while events are pending.
+///
+/// The fd is a semaphore-mode eventfd (Linux `eventfd(2)`, `EFD_SEMAPHORE`): the producer adds 1
+/// when the queue goes from empty to non-empty, the consumer takes 1 when it empties it. Producers
+/// count up before they push and write before they push, so the consumer that takes the count to
+/// zero always finds the matching write already done.
+pub(crate) struct EventQueue {
+    receiver: Receiver<Event>,
+    pending: AtomicUsize,
+    fd: c_int,
+}
+
+/// The producing end of an [`EventQueue`], held by the GUI thread. Dropping it closes the queue:
+/// the consumer gets what is left, then `TRANSOM_ERROR_CLOSED`.
+pub(crate) struct EventSender {
+    sender: Sender<Event>,
+}
+
+impl EventQueue {
+    pub(crate) fn new() -> (EventQueue, EventSender) {
+        let (sender, receiver) = crossbeam_channel::unbounded();
+        (EventQueue { receiver, pending: AtomicUsize::new(0), fd: new_event_fd() }, EventSender { sender })
+    }
+
+    /// The fd to poll for readability, or -1 where the platform has none.
+    pub(crate) fn fd(&self) -> c_int {
+        self.fd
+    }
+
+    pub(crate) fn push(&self, sender: &EventSender, event: Event) {
+        if self.pending.fetch_add(1, Ordering::SeqCst) == 0 {
+            fd_add(self.fd, 1);
+        }
+        if sender.sender.send(event).is_err() {
+            // The receiver lives as long as the queue, so this does not happen; undo the count.
+            self.took_one();
+        }
+    }
+
+    fn took_one(&self) {
+        if self.pending.fetch_sub(1, Ordering::SeqCst) == 1 {
+            fd_take(self.fd);
+        }
+    }
+
+    /// Waits for the next event: `None` waits without limit, `Some(ZERO)` only looks.
+    pub(crate) fn next(&self, timeout: Option<Duration>) -> Result<Event> {
+        let got = match timeout {
+            Some(t) if t.is_zero() => self.receiver.try_recv().map_err(|e| match e {
+                TryRecvError::Empty => RecvTimeoutError::Timeout,
+                TryRecvError::Disconnected => RecvTimeoutError::Disconnected,
+            }),
+            Some(t) => self.receiver.recv_timeout(t),
+            None => self.receiver.recv().map_err(|_| RecvTimeoutError::Disconnected),
+        };
+        match got {
+            Ok(event) => {
+                self.took_one();
+                Ok(event)
+            }
+            Err(RecvTimeoutError::Timeout) => Err(Error::new(ErrorCode::Timeout, "no event arrived in time")),
+            Err(RecvTimeoutError::Disconnected) => Err(Error::closed()),
+        }
+    }
+
+    /// Makes the fd readable for good, so that a program polling it wakes and learns (from
+    /// `next`) that the app is closed.
+    pub(crate) fn mark_closed(&self) {
+        fd_add(self.fd, 1 << 32);
+    }
+}
+
+impl Drop for EventQueue {
+    fn drop(&mut self) {
+        if self.fd >= 0 {
+            // SAFETY: the fd was opened by `new_event_fd` and is closed once, here.
+            unsafe { libc::close(self.fd) };
+        }
+    }
+}
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn new_event_fd() -> c_int {
+    // SAFETY: plain system call with constant flags.
+    unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK | libc::EFD_SEMAPHORE) }
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn new_event_fd() -> c_int {
+    -1
+}
+
+fn fd_add(fd: c_int, n: u64) {
+    if fd >= 0 {
+        let bytes = n.to_ne_bytes();
+        // SAFETY: writes 8 bytes from a live buffer to our own eventfd.
+        unsafe { libc::write(fd, bytes.as_ptr().cast(), 8) };
+    }
+}
+
+fn fd_take(fd: c_int) {
+    if fd >= 0 {
+        let mut bytes = [0u8; 8];
+        // SAFETY: reads 8 bytes into a live buffer from our own eventfd; in semaphore mode this
+        // takes 1 from its count.
+        unsafe { libc::read(fd, bytes.as_mut_ptr().cast(), 8) };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn readable(fd: c_int) -> bool {
+        let mut pfd = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
+        // SAFETY: one valid pollfd.
+        unsafe { libc::poll(&mut pfd, 1, 0) == 1 }
+    }
+
+    #[test]
+    fn fd_is_readable_while_events_are_pending() {
+        let (queue, sender) = EventQueue::new();
+        assert!(!readable(queue.fd()));
+        let event = EventBuilder::new(EventKind::Focus, 1, 0).build();
+        queue.push(&sender, event.clone());
+        queue.push(&sender, event.clone());
+        assert!(readable(queue.fd()));
+        assert_eq!(queue.next(Some(Duration::ZERO)).unwrap(), event);
+        assert!(readable(queue.fd()));
+        queue.next(None).unwrap();
+        assert!(!readable(queue.fd()));
+        assert_eq!(queue.next(Some(Duration::from_millis(5))).unwrap_err().code, ErrorCode::Timeout);
+        drop(sender);
+        queue.mark_closed();
+        assert!(readable(queue.fd()));
+        assert_eq!(queue.next(None).unwrap_err().code, ErrorCode::Closed);
+    }
+
+    #[test]
+    fn fd_follows_concurrent_producers() {
+        let (queue, sender) = EventQueue::new();
+        let queue = std::sync::Arc::new(queue);
+        let sender = std::sync::Arc::new(sender);
+        let producers: Vec<_> = (0..4)
+            .map(|_| {
+                let (q, s) = (queue.clone(), sender.clone());
+                std::thread::spawn(move || {
+                    for _ in 0..10_000 {
+                        q.push(&s, EventBuilder::new(EventKind::Blur, 1, 0).build());
+                    }
+                })
+            })
+            .collect();
+        let mut got = 0;
+        while got < 40_000 {
+            queue.next(Some(Duration::from_secs(5))).unwrap();
+            got += 1;
+        }
+        for p in producers {
+            p.join().unwrap();
+        }
+        assert!(!readable(queue.fd()));
+    }
+
+    #[test]
+    fn builder_escapes_strings() {
+        let e = EventBuilder::new(EventKind::TitleChanged, 2, 3).string("title", "a\"b\n</script>").build();
+        let v: serde_json::Value = serde_json::from_str(e.json()).unwrap();
+        assert_eq!(v["type"], "title-changed");
+        assert_eq!(v["window"], 2);
+        assert_eq!(v["webview"], 3);
+        assert_eq!(v["title"], "a\"b\n</script>");
+    }
+}

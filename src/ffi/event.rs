@@ -1,0 +1,194 @@
+//! C API: events.
+
+use std::ffi::{c_char, c_int, c_void};
+use std::time::Duration;
+
+use super::{app_arg, guard, guard_value, out_arg, transom_app, transom_result};
+use crate::error::{Error, ErrorCode};
+use crate::event::{Event, EventKind};
+
+/// One event, owned by the caller: free it with `transom_event_free`. Read it with
+/// `transom_event_kind`, `transom_event_window`, `transom_event_webview` and `transom_event_json`.
+pub struct transom_event {
+    kind: EventKind,
+    window: u64,
+    webview: u64,
+    /// The event's JSON text followed by a NUL byte.
+    json: String,
+}
+
+impl From<Event> for transom_event {
+    fn from(event: Event) -> Self {
+        let (kind, window, webview) = (event.kind(), event.window(), event.webview());
+        let mut json = event.into_json();
+        json.push('\0');
+        transom_event { kind, window, webview, json }
+    }
+}
+
+/// What a `transom_set_event_callback` callback gets: an event it owns and must free with
+/// `transom_event_free` (possibly later, on another thread), and the `userdata` it was registered
+/// with.
+pub type transom_event_callback = Option<unsafe extern "C" fn(event: *mut transom_event, userdata: *mut c_void)>;
+
+/// Takes the next event of the app.
+///
+/// `timeout_ms`: -1 waits without limit, 0 only looks, a positive number waits that many
+/// milliseconds. On success writes an event the caller owns to `*event_out`; free it with
+/// `transom_event_free`.
+///
+/// Errors: `TRANSOM_ERROR_TIMEOUT` (no event in time), `TRANSOM_ERROR_CLOSED` (the app is shut down
+/// and every event was taken), `TRANSOM_ERROR_NULL_ARGUMENT`, `TRANSOM_ERROR_INVALID_ARGUMENT`
+/// (`timeout_ms` below -1).
+///
+/// Waits on the calling thread, never on the GUI thread. Not for use while an event callback is set.
+///
+/// # Safety
+/// `app` is NULL or a live app; `event_out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn transom_event_next(
+    app: *mut transom_app,
+    timeout_ms: i32,
+    event_out: *mut *mut transom_event,
+) -> transom_result {
+    guard(|| {
+        // SAFETY: per this function's contract.
+        let app = unsafe { app_arg(app) }?;
+        out_arg(event_out, "event_out")?;
+        let timeout = match timeout_ms {
+            -1 => None,
+            t if t >= 0 => Some(Duration::from_millis(t as u64)),
+            t => return Err(Error::new(ErrorCode::InvalidArgument, format!("timeout_ms must be -1 or more, got {t}"))),
+        };
+        let event = app.next_event(timeout)?;
+        // SAFETY: checked non-NULL; writable per contract.
+        unsafe { *event_out = Box::into_raw(Box::new(transom_event::from(event))) };
+        Ok(())
+    })
+}
+
+/// The kind of an event; 0 for NULL.
+///
+/// # Safety
+/// `event` is NULL or a live event.
+#[no_mangle]
+pub unsafe extern "C" fn transom_event_kind(event: *const transom_event) -> EventKind {
+    // SAFETY: per this function's contract.
+    guard_value(EventKind::None, || unsafe { event.as_ref() }.map_or(EventKind::None, |e| e.kind))
+}
+
+/// The window an event concerns, or 0 (none, or NULL event).
+///
+/// # Safety
+/// `event` is NULL or a live event.
+#[no_mangle]
+pub unsafe extern "C" fn transom_event_window(event: *const transom_event) -> u64 {
+    // SAFETY: per this function's contract.
+    guard_value(0, || unsafe { event.as_ref() }.map_or(0, |e| e.window))
+}
+
+/// The webview an event concerns, or 0 (none, or NULL event).
+///
+/// # Safety
+/// `event` is NULL or a live event.
+#[no_mangle]
+pub unsafe extern "C" fn transom_event_webview(event: *const transom_event) -> u64 {
+    // SAFETY: per this function's contract.
+    guard_value(0, || unsafe { event.as_ref() }.map_or(0, |e| e.webview))
+}
+
+/// The whole event as one UTF-8 JSON object with a `type` field (docs/protocol.md lists every
+/// kind and field). The string belongs to the event and is valid until `transom_event_free`.
+/// `""` for NULL.
+///
+/// # Safety
+/// `event` is NULL or a live event.
+#[no_mangle]
+pub unsafe extern "C" fn transom_event_json(event: *const transom_event) -> *const c_char {
+    guard_value(b"\0".as_ptr().cast(), || {
+        // SAFETY: per this function's contract.
+        match unsafe { event.as_ref() } {
+            Some(e) => e.json.as_ptr().cast(),
+            None => b"\0".as_ptr().cast(),
+        }
+    })
+}
+
+/// Frees an event. NULL is fine.
+///
+/// # Safety
+/// `event` is NULL or an event from transom not yet freed.
+#[no_mangle]
+pub unsafe extern "C" fn transom_event_free(event: *mut transom_event) {
+    if !event.is_null() {
+        // SAFETY: allocated with Box in this library, freed once, per contract.
+        guard_value((), || drop(unsafe { Box::from_raw(event) }));
+    }
+}
+
+/// A file descriptor that is readable while the app has events pending: poll it (`poll`, `epoll`,
+/// asyncio's `add_reader`), then take events with `transom_event_next(app, 0, …)` until
+/// `TRANSOM_ERROR_TIMEOUT`. Never read from it or close it: it belongs to the app and stays valid
+/// until `transom_app_free`. After shutdown it stays readable so that a poller wakes and learns
+/// `TRANSOM_ERROR_CLOSED`.
+///
+/// Returns -1 for NULL and where unsupported.
+///
+/// ## Platform-specific
+/// - **Linux:** an eventfd. **Other platforms:** -1 for now; use `transom_event_next` or a callback.
+///
+/// # Safety
+/// `app` is NULL or a live app.
+#[no_mangle]
+pub unsafe extern "C" fn transom_event_fd(app: *mut transom_app) -> c_int {
+    // SAFETY: per this function's contract.
+    guard_value(-1, || unsafe { app_arg(app) }.map_or(-1, |a| a.event_fd()))
+}
+
+struct ForeignCallback {
+    callback: unsafe extern "C" fn(*mut transom_event, *mut c_void),
+    userdata: *mut c_void,
+}
+
+impl ForeignCallback {
+    fn call(&self, event: Event) {
+        let event = Box::into_raw(Box::new(transom_event::from(event)));
+        // SAFETY: the foreign function accepts an owned event and its userdata, per the contract of
+        // `transom_set_event_callback`.
+        unsafe { (self.callback)(event, self.userdata) };
+    }
+}
+
+// SAFETY: the caller of `transom_set_event_callback` promises that the callback may run on the GUI
+// thread with this userdata.
+unsafe impl Send for ForeignCallback {}
+
+/// Delivers every event of the app to `cb` on the GUI thread instead of queueing it; NULL goes back
+/// to queueing. Events already queued are handed to `cb` first, in order. `cb` gets an owned event
+/// (free it with `transom_event_free`, now or later, on any thread) and `userdata`.
+///
+/// `cb` runs on the GUI thread and must return quickly: windows do not repaint while it runs. It
+/// may call any transom function except the waiting ones (`transom_event_next`;
+/// `transom_app_shutdown` does not wait there).
+///
+/// Errors: `TRANSOM_ERROR_NULL_ARGUMENT` (app), `TRANSOM_ERROR_CLOSED`.
+///
+/// # Safety
+/// `app` is NULL or a live app; `cb` is NULL or a function that may be called from another thread
+/// with `userdata` until the app is freed or another callback is set.
+#[no_mangle]
+pub unsafe extern "C" fn transom_set_event_callback(
+    app: *mut transom_app,
+    cb: transom_event_callback,
+    userdata: *mut c_void,
+) -> transom_result {
+    guard(|| {
+        // SAFETY: per this function's contract.
+        let app = unsafe { app_arg(app) }?;
+        let callback = cb.map(|callback| {
+            let foreign = ForeignCallback { callback, userdata };
+            Box::new(move |event: Event| foreign.call(event)) as crate::EventCallback
+        });
+        app.set_event_callback(callback)
+    })
+}

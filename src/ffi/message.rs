@@ -1,0 +1,116 @@
+//! C API: messages and calls between the program and its pages.
+
+use std::ffi::c_char;
+
+use super::{app_arg, guard, out_arg, str_arg, transom_app, transom_result};
+
+/// Sends `payload_json` (UTF-8 JSON text, at most `max_message_bytes`) on `channel` (UTF-8, 1 to
+/// 256 bytes) to the page of `webview`, or to every webview of the app when `webview` is 0. Pages
+/// receive it with `host.on(channel, fn)`. Everything sent to one webview in one GUI-loop turn
+/// reaches the page in one script evaluation, in order.
+///
+/// The payload is checked to be JSON (no tree is built): text that is not JSON, such as a script,
+/// is refused, so nothing can be injected into the page through it.
+///
+/// Errors: `TRANSOM_ERROR_NULL_ARGUMENT`, `TRANSOM_ERROR_INVALID_UTF8`, `TRANSOM_ERROR_INVALID_JSON`,
+/// `TRANSOM_ERROR_INVALID_ARGUMENT` (channel), `TRANSOM_ERROR_TOO_LARGE`, `TRANSOM_ERROR_NOT_FOUND`,
+/// `TRANSOM_ERROR_CLOSED`.
+///
+/// # Safety
+/// `app` is NULL or a live app; `channel` and `payload_json` are NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn transom_post(
+    app: *mut transom_app,
+    webview: u64,
+    channel: *const c_char,
+    payload_json: *const c_char,
+) -> transom_result {
+    guard(|| {
+        // SAFETY: per this function's contract.
+        let app = unsafe { app_arg(app) }?;
+        // SAFETY: per this function's contract.
+        let channel = unsafe { str_arg(channel, "channel") }?;
+        // SAFETY: per this function's contract.
+        let payload = unsafe { str_arg(payload_json, "payload_json") }?;
+        app.post(webview, channel, payload)
+    })
+}
+
+/// Calls the page handler `name` (registered in the page with `host.handle(name, fn)`) with
+/// `args_json` (a UTF-8 JSON array, spread as the handler's arguments).
+///
+/// Writes the call id to `*call_out` at once. An `invoke-result` event with that `call` follows:
+/// `ok: true` with the handler's `value`, or `ok: false` with `error` (the handler threw, "no
+/// handler named X", the page went away, the app shut down) and, for failures transom detected,
+/// `code`. `timeout_ms` > 0 ends the call after that many milliseconds with
+/// `code: "TRANSOM_ERROR_TIMEOUT"`; 0 waits without limit.
+///
+/// Errors: `TRANSOM_ERROR_NULL_ARGUMENT`, `TRANSOM_ERROR_INVALID_UTF8`, `TRANSOM_ERROR_INVALID_JSON`,
+/// `TRANSOM_ERROR_INVALID_ARGUMENT` (not an array, bad name), `TRANSOM_ERROR_TOO_LARGE`,
+/// `TRANSOM_ERROR_NOT_FOUND` (webview), `TRANSOM_ERROR_CLOSED`.
+///
+/// # Safety
+/// `app` is NULL or a live app; `name` and `args_json` are NULL or NUL-terminated; `call_out` is
+/// NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn transom_invoke(
+    app: *mut transom_app,
+    webview: u64,
+    name: *const c_char,
+    args_json: *const c_char,
+    timeout_ms: u32,
+    call_out: *mut u64,
+) -> transom_result {
+    guard(|| {
+        // SAFETY: per this function's contract.
+        let app = unsafe { app_arg(app) }?;
+        // SAFETY: per this function's contract.
+        let name = unsafe { str_arg(name, "name") }?;
+        // SAFETY: per this function's contract.
+        let args = unsafe { str_arg(args_json, "args_json") }?;
+        out_arg(call_out, "call_out")?;
+        let call = app.invoke(webview, name, args, timeout_ms)?;
+        // SAFETY: checked non-NULL; writable per contract.
+        unsafe { *call_out = call };
+        Ok(())
+    })
+}
+
+/// Answers a page's call (the `call` of an `invoke` event): the page's Promise resolves with
+/// `value_json` (UTF-8 JSON text).
+///
+/// Errors: `TRANSOM_ERROR_NULL_ARGUMENT`, `TRANSOM_ERROR_INVALID_UTF8`, `TRANSOM_ERROR_INVALID_JSON`,
+/// `TRANSOM_ERROR_TOO_LARGE`, `TRANSOM_ERROR_NOT_FOUND` (unknown call, already answered, or its
+/// page went away), `TRANSOM_ERROR_CLOSED`.
+///
+/// # Safety
+/// `app` is NULL or a live app; `value_json` is NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn transom_resolve(app: *mut transom_app, call: u64, value_json: *const c_char) -> transom_result {
+    guard(|| {
+        // SAFETY: per this function's contract.
+        let app = unsafe { app_arg(app) }?;
+        // SAFETY: per this function's contract.
+        let value = unsafe { str_arg(value_json, "value_json") }?;
+        app.resolve(call, value)
+    })
+}
+
+/// Answers a page's call with an error: the page's Promise rejects with an `Error` whose message is
+/// `message` (UTF-8 text).
+///
+/// Errors: `TRANSOM_ERROR_NULL_ARGUMENT`, `TRANSOM_ERROR_INVALID_UTF8`, `TRANSOM_ERROR_TOO_LARGE`,
+/// `TRANSOM_ERROR_NOT_FOUND`, `TRANSOM_ERROR_CLOSED`.
+///
+/// # Safety
+/// `app` is NULL or a live app; `message` is NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn transom_reject(app: *mut transom_app, call: u64, message: *const c_char) -> transom_result {
+    guard(|| {
+        // SAFETY: per this function's contract.
+        let app = unsafe { app_arg(app) }?;
+        // SAFETY: per this function's contract.
+        let message = unsafe { str_arg(message, "message") }?;
+        app.reject(call, message)
+    })
+}

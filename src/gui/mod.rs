@@ -1,0 +1,186 @@
+//! Everything that runs on the GUI thread, and the way in: the process-wide [`Runtime`] that owns
+//! the thread, the [`Command`]s it executes, and the coalesced wake-up.
+//!
+//! There is one GUI thread per process (GTK, AppKit and Win32 UI objects belong to the thread that
+//! created them, and GTK can only be initialised once). Every [`crate::App`] of the process shares
+//! it. The thread starts on the first `App::new` and runs a tao event loop with
+//! `ControlFlow::Wait`: while nothing happens it sleeps in the windowing system's poll.
+//!
+//! ## Platform-specific
+//! - **Linux, Windows:** the library spawns the thread (tao's `with_any_thread(true)`).
+//! - **macOS:** AppKit needs the process's main thread: the program must call
+//!   `transom_app_run_main` ([`run_main`]) from it; commands wait in the queue until then.
+
+mod event_loop;
+mod webview;
+mod window;
+
+pub(crate) use event_loop::panic_message;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::ThreadId;
+use std::time::Duration;
+
+use crossbeam_channel::{Receiver, Sender};
+use once_cell::sync::OnceCell;
+use std::sync::Arc;
+
+use crate::app::{AppShared, EventCallback};
+use crate::error::{Error, ErrorCode, Result};
+use crate::event::EventSender;
+use crate::options::{WebviewOptions, WindowOptions};
+
+/// Where a posted message goes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum PostTarget {
+    /// One webview.
+    Webview(u64),
+    /// Every webview of the app with this key.
+    App(u64),
+}
+
+/// Work for the GUI thread: from [`crate::App`] (checked already) and from webview callbacks.
+pub(crate) enum Command {
+    AppOpen { app: Arc<AppShared>, events: EventSender },
+    AppShutdown { app: u64 },
+    SetCallback { app: u64, callback: Option<EventCallback> },
+    WindowCreate { app: u64, id: u64, options: WindowOptions },
+    WindowSet { id: u64, props: WindowOptions },
+    WindowClose { id: u64 },
+    WebviewCreate { app: u64, window: u64, id: u64, options: WebviewOptions },
+    Eval { id: u64, script: String },
+    Navigate { id: u64, url: String },
+    Post { target: PostTarget, channel: String, payload: String },
+    Invoke { app: u64, webview: u64, call: u64, name: String, args: String, timeout: Option<Duration> },
+    /// The program's answer to a page's call.
+    Answer { webview: u64, page_call: u64, result: std::result::Result<String, String> },
+    /// A page posted through `window.ipc` (from wry's ipc handler).
+    PageIpc { webview: u64, origin: String, body: String },
+    /// A page started or finished loading (from wry's page-load handler).
+    PageLoad { webview: u64, finished: bool, url: String },
+    /// A page's title changed.
+    TitleChanged { webview: u64, title: String },
+    /// An invoke deadline passed (from the timer thread).
+    Expire,
+}
+
+/// The process's GUI thread, seen from other threads.
+pub(crate) struct Runtime {
+    commands: Sender<Command>,
+    /// True while a wake-up is on its way to the event loop: a burst of commands costs one.
+    wake_pending: AtomicBool,
+    proxy: OnceCell<tao::event_loop::EventLoopProxy<()>>,
+    gui_thread: OnceCell<ThreadId>,
+    #[cfg_attr(not(target_os = "macos"), allow(dead_code))]
+    receiver: parking_lot::Mutex<Option<Receiver<Command>>>,
+}
+
+static RUNTIME: OnceCell<std::result::Result<Runtime, Error>> = OnceCell::new();
+
+/// The process's runtime, starting the GUI thread on first use.
+pub(crate) fn runtime() -> Result<&'static Runtime> {
+    RUNTIME.get_or_init(start).as_ref().map_err(Clone::clone)
+}
+
+impl Runtime {
+    /// Enqueues a command and wakes the event loop unless a wake-up is already pending.
+    pub(crate) fn send(&self, command: Command) {
+        if self.commands.send(command).is_err() {
+            return; // The GUI thread is gone; the app is closed and its handle says so.
+        }
+        if let Some(proxy) = self.proxy.get() {
+            if !self.wake_pending.swap(true, Ordering::SeqCst) {
+                let _ = proxy.send_event(());
+            }
+        }
+    }
+
+    /// Whether the calling thread is the GUI thread.
+    pub(crate) fn is_gui_thread(&self) -> bool {
+        self.gui_thread.get() == Some(&std::thread::current().id())
+    }
+}
+
+#[cfg(not(target_os = "macos"))]
+fn start() -> std::result::Result<Runtime, Error> {
+    let (commands, receiver) = crossbeam_channel::unbounded();
+    let (ready_tx, ready_rx) = crossbeam_channel::bounded(1);
+    std::thread::Builder::new()
+        .name("transom-gui".into())
+        .spawn(move || {
+            event_loop::run(
+                receiver,
+                Box::new(move |started: Started| {
+                    let _ = ready_tx.send(started);
+                }),
+                false,
+            )
+        })
+        .map_err(|e| Error::new(ErrorCode::Platform, format!("cannot start the GUI thread: {e}")))?;
+    let started = ready_rx
+        .recv()
+        .map_err(|_| Error::new(ErrorCode::Platform, "the GUI thread stopped while starting"))?;
+    let (proxy, thread) = started?;
+    let runtime = Runtime {
+        commands,
+        wake_pending: AtomicBool::new(false),
+        proxy: OnceCell::new(),
+        gui_thread: OnceCell::new(),
+        receiver: parking_lot::Mutex::new(None),
+    };
+    let _ = runtime.proxy.set(proxy);
+    let _ = runtime.gui_thread.set(thread);
+    Ok(runtime)
+}
+
+#[cfg(target_os = "macos")]
+fn start() -> std::result::Result<Runtime, Error> {
+    let (commands, receiver) = crossbeam_channel::unbounded();
+    Ok(Runtime {
+        commands,
+        wake_pending: AtomicBool::new(false),
+        proxy: OnceCell::new(),
+        gui_thread: OnceCell::new(),
+        receiver: parking_lot::Mutex::new(Some(receiver)),
+    })
+}
+
+/// What the GUI thread reports once its event loop exists: the proxy that wakes it and its id.
+pub(crate) type Started = std::result::Result<(tao::event_loop::EventLoopProxy<()>, ThreadId), Error>;
+
+/// Gives the calling thread to the event loop (macOS: it must be the process's main thread).
+/// Returns when the last app of the process has shut down.
+#[cfg(target_os = "macos")]
+pub(crate) fn run_main() -> Result<()> {
+    let runtime = runtime()?;
+    let receiver = runtime.receiver.lock().take().ok_or_else(|| {
+        Error::new(ErrorCode::InvalidArgument, "the event loop already runs on another thread")
+    })?;
+    let mut failure = None;
+    event_loop::run(
+        receiver,
+        Box::new(|started: Started| match started {
+            Ok((proxy, thread)) => {
+                let _ = runtime.proxy.set(proxy);
+                let _ = runtime.gui_thread.set(thread);
+            }
+            Err(e) => failure = Some(e),
+        }),
+        true,
+    );
+    failure.map_or(Ok(()), Err)
+}
+
+/// Called by the event loop after it drained the command queue: the next command must wake it.
+pub(crate) fn clear_wake_pending() {
+    if let Some(Ok(runtime)) = RUNTIME.get() {
+        runtime.wake_pending.store(false, Ordering::SeqCst);
+    }
+}
+
+/// Sends a command from a webview callback on the GUI thread.
+pub(crate) fn send_internal(command: Command) {
+    if let Some(Ok(runtime)) = RUNTIME.get() {
+        runtime.send(command);
+    }
+}

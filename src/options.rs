@@ -1,0 +1,325 @@
+//! Options of apps, windows and webviews: the JSON objects that `transom_app_new`,
+//! `transom_window_create`, `transom_window_set` and `transom_webview_create` take, and the
+//! checks every payload goes through.
+//!
+//! Every option object is parsed here, on the calling thread, so that a bad option is reported by
+//! the call that passed it (`TRANSOM_ERROR_INVALID_JSON` for bad syntax,
+//! `TRANSOM_ERROR_INVALID_ARGUMENT` for an unknown option or a wrong type, naming the field).
+//! Payloads are only checked for JSON syntax and size: the core never builds a tree from them.
+
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::error::{Error, ErrorCode, Result};
+
+/// The default of [`AppOptions::max_message_bytes`]: 64 MiB.
+pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
+
+/// Options of an app (`transom_app_new`). Every field is optional.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppOptions {
+    /// The largest payload, in bytes of UTF-8 JSON text, that one message, invoke argument list or
+    /// invoke result may have. Larger ones are refused with `TRANSOM_ERROR_TOO_LARGE`.
+    /// Default 64 MiB.
+    #[serde(default = "default_max_message_bytes")]
+    pub max_message_bytes: usize,
+}
+
+fn default_max_message_bytes() -> usize {
+    DEFAULT_MAX_MESSAGE_BYTES
+}
+
+impl Default for AppOptions {
+    fn default() -> Self {
+        AppOptions { max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES }
+    }
+}
+
+/// Options of a window (`transom_window_create`) and the properties that `transom_window_set`
+/// changes later. Every field is optional; sizes and positions are in logical pixels (physical
+/// pixels divided by the monitor's scale factor).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WindowOptions {
+    /// Title bar text.
+    pub title: Option<String>,
+    /// Inner width in logical pixels (default 800).
+    pub width: Option<f64>,
+    /// Inner height in logical pixels (default 600).
+    pub height: Option<f64>,
+    /// Left edge of the window on the desktop, logical pixels.
+    pub x: Option<f64>,
+    /// Top edge of the window on the desktop, logical pixels.
+    pub y: Option<f64>,
+    /// Smallest inner width the user can resize to, logical pixels.
+    pub min_width: Option<f64>,
+    /// Smallest inner height the user can resize to, logical pixels.
+    pub min_height: Option<f64>,
+    /// Largest inner width the user can resize to, logical pixels.
+    pub max_width: Option<f64>,
+    /// Largest inner height the user can resize to, logical pixels.
+    pub max_height: Option<f64>,
+    /// Whether the user can resize the window (default true).
+    pub resizable: Option<bool>,
+    /// Whether the window has a title bar and borders (default true).
+    pub decorations: Option<bool>,
+    /// Whether the window is shown (default true).
+    pub visible: Option<bool>,
+    /// Whether the window stays above other windows (default false).
+    pub always_on_top: Option<bool>,
+    /// Whether the window is maximized (default false).
+    pub maximized: Option<bool>,
+    /// Whether the window covers its monitor, borderless (default false).
+    pub fullscreen: Option<bool>,
+    /// Whether the window background is transparent (default false). Creation only.
+    pub transparent: Option<bool>,
+    /// When true, a close request (title-bar button, window manager) is only reported as
+    /// `close-requested` and the program decides whether to call `transom_window_close`. When
+    /// false (the default) the window closes after the event.
+    pub close_guard: Option<bool>,
+}
+
+impl WindowOptions {
+    fn validate(&self, what: &str) -> Result<()> {
+        let sizes = [
+            ("width", self.width),
+            ("height", self.height),
+            ("min_width", self.min_width),
+            ("min_height", self.min_height),
+            ("max_width", self.max_width),
+            ("max_height", self.max_height),
+        ];
+        for (name, value) in sizes {
+            if let Some(v) = value {
+                if !(v.is_finite() && v > 0.0 && v <= 100_000.0) {
+                    return Err(Error::invalid_argument(format!(
+                        "{what}: `{name}` must be a number of logical pixels in (0, 100000], got {v}"
+                    )));
+                }
+            }
+        }
+        for (name, value) in [("x", self.x), ("y", self.y)] {
+            if let Some(v) = value {
+                if !(v.is_finite() && v.abs() <= 100_000.0) {
+                    return Err(Error::invalid_argument(format!(
+                        "{what}: `{name}` must be a number of logical pixels in [-100000, 100000], got {v}"
+                    )));
+                }
+            }
+        }
+        if self.x.is_some() != self.y.is_some() {
+            return Err(Error::invalid_argument(format!("{what}: `x` and `y` must be given together")));
+        }
+        Ok(())
+    }
+}
+
+/// An RGBA colour, each channel 0..=255.
+pub type Rgba = (u8, u8, u8, u8);
+
+/// Options of a webview (`transom_webview_create`). `url` and `html` exclude each other; with
+/// neither the webview shows an empty page.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebviewOptions {
+    /// The page to load: `https://…`, `http://…`, `file://…`, `data:…`.
+    pub url: Option<String>,
+    /// An HTML document to show (its origin is opaque: `null`).
+    pub html: Option<String>,
+    /// JavaScript run in the main frame of every page before the page's own scripts, after
+    /// `window.host` is defined.
+    pub init_script: Option<String>,
+    /// Whether the web inspector can be opened (default false).
+    pub devtools: Option<bool>,
+    /// The User-Agent header and `navigator.userAgent`; the engine's default when absent.
+    pub user_agent: Option<String>,
+    /// The colour shown before the page paints: `"#rrggbb"` or `"#rrggbbaa"`.
+    pub background_color: Option<String>,
+}
+
+impl WebviewOptions {
+    fn validate(&self, what: &str) -> Result<()> {
+        if self.url.is_some() && self.html.is_some() {
+            return Err(Error::invalid_argument(format!("{what}: `url` and `html` exclude each other")));
+        }
+        if let Some(url) = &self.url {
+            check_url(url).map_err(|m| Error::invalid_argument(format!("{what}: `url` {m}")))?;
+        }
+        if let Some(color) = &self.background_color {
+            parse_color(color).ok_or_else(|| {
+                Error::invalid_argument(format!(
+                    "{what}: `background_color` must be \"#rrggbb\" or \"#rrggbbaa\", got {color:?}"
+                ))
+            })?;
+        }
+        Ok(())
+    }
+
+    /// The background colour, already validated.
+    pub fn background_rgba(&self) -> Option<Rgba> {
+        self.background_color.as_deref().and_then(parse_color)
+    }
+}
+
+/// Checks that `url` is absolute (`scheme:rest`, RFC 3986 section 3.1) and has no control
+/// characters. The engine checks the rest when it loads it.
+pub(crate) fn check_url(url: &str) -> std::result::Result<(), String> {
+    let scheme_end = url.find(':').ok_or_else(|| format!("must be an absolute URL, got {url:?}"))?;
+    let scheme = &url[..scheme_end];
+    let scheme_ok = scheme.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
+    if !scheme_ok {
+        return Err(format!("must be an absolute URL with a scheme, got {url:?}"));
+    }
+    if url.chars().any(|c| c.is_control()) {
+        return Err("must not contain control characters".into());
+    }
+    Ok(())
+}
+
+fn parse_color(text: &str) -> Option<Rgba> {
+    let hex = text.strip_prefix('#')?;
+    if !(hex.len() == 6 || hex.len() == 8) || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let channel = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).ok();
+    let alpha = if hex.len() == 8 { channel(6)? } else { 255 };
+    Some((channel(0)?, channel(2)?, channel(4)?, alpha))
+}
+
+/// Parses an options object; errors name the field concerned.
+fn parse_object<T: DeserializeOwned>(what: &str, text: &str) -> Result<T> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
+        let path = err.path().to_string();
+        let base = Error::from_json(what, err.inner());
+        if base.code == ErrorCode::InvalidArgument && path != "." {
+            Error::invalid_argument(format!("{what}: field `{path}`: {}", err.inner()))
+        } else {
+            base
+        }
+    })?;
+    // Trailing characters after the object are a syntax error too.
+    de.end().map_err(|e| Error::from_json(what, &e))?;
+    Ok(value)
+}
+
+impl AppOptions {
+    /// Parses app options; `None` or an empty object gives the defaults.
+    pub fn parse(text: Option<&str>) -> Result<AppOptions> {
+        match text {
+            None => Ok(AppOptions::default()),
+            Some(t) => {
+                let options: AppOptions = parse_object("app options", t)?;
+                if options.max_message_bytes == 0 {
+                    return Err(Error::invalid_argument("app options: `max_message_bytes` must be at least 1"));
+                }
+                Ok(options)
+            }
+        }
+    }
+}
+
+impl WindowOptions {
+    /// Parses window options (`what` is "window options" or "window properties").
+    pub fn parse(what: &str, text: &str) -> Result<WindowOptions> {
+        let options: WindowOptions = parse_object(what, text)?;
+        options.validate(what)?;
+        Ok(options)
+    }
+}
+
+impl WebviewOptions {
+    /// Parses webview options.
+    pub fn parse(text: &str) -> Result<WebviewOptions> {
+        let options: WebviewOptions = parse_object("webview options", text)?;
+        options.validate("webview options")?;
+        Ok(options)
+    }
+}
+
+/// Checks that `text` is one JSON value (RFC 8259) of at most `max_bytes` bytes, without building
+/// a tree from it. `what` names the argument in the error.
+pub fn check_payload(what: &str, text: &str, max_bytes: usize) -> Result<()> {
+    if text.len() > max_bytes {
+        return Err(Error::new(
+            ErrorCode::TooLarge,
+            format!("{what} is {} bytes, more than max_message_bytes ({max_bytes})", text.len()),
+        ));
+    }
+    serde_json::from_str::<&RawValue>(text).map_err(|e| Error::from_json(what, &e))?;
+    Ok(())
+}
+
+/// Like [`check_payload`], and the value must be a JSON array (invoke arguments).
+pub fn check_array(what: &str, text: &str, max_bytes: usize) -> Result<()> {
+    check_payload(what, text, max_bytes)?;
+    if !text.trim_start().starts_with('[') {
+        return Err(Error::invalid_argument(format!("{what} must be a JSON array")));
+    }
+    Ok(())
+}
+
+/// Checks a name (channel, invoke handler): non-empty, at most 256 bytes.
+pub fn check_name(what: &str, name: &str) -> Result<()> {
+    if name.is_empty() || name.len() > 256 {
+        return Err(Error::invalid_argument(format!("{what} must be 1 to 256 bytes long")));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_window_option_names_the_field() {
+        let err = WindowOptions::parse("window options", r#"{"titel":"x"}"#).unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidArgument);
+        assert!(err.message.contains("titel"), "{}", err.message);
+    }
+
+    #[test]
+    fn wrong_type_names_the_field() {
+        let err = WindowOptions::parse("window options", r#"{"width":"wide"}"#).unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidArgument);
+        assert!(err.message.contains("`width`"), "{}", err.message);
+    }
+
+    #[test]
+    fn syntax_error_is_invalid_json() {
+        let err = WindowOptions::parse("window options", r#"{"width":"#).unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidJson);
+        let err = WindowOptions::parse("window options", r#"{} x"#).unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidJson);
+    }
+
+    #[test]
+    fn sizes_are_checked() {
+        assert!(WindowOptions::parse("w", r#"{"width":-1}"#).is_err());
+        assert!(WindowOptions::parse("w", r#"{"x":1}"#).is_err());
+        assert!(WindowOptions::parse("w", r#"{"width":640,"height":480,"x":0,"y":0}"#).is_ok());
+    }
+
+    #[test]
+    fn webview_options() {
+        assert!(WebviewOptions::parse(r#"{"url":"https://a","html":"x"}"#).is_err());
+        assert!(WebviewOptions::parse(r#"{"url":"relative/path"}"#).is_err());
+        assert_eq!(
+            WebviewOptions::parse(r##"{"background_color":"#10203040"}"##).unwrap().background_rgba(),
+            Some((0x10, 0x20, 0x30, 0x40))
+        );
+        assert!(WebviewOptions::parse(r##"{"background_color":"red"}"##).is_err());
+    }
+
+    #[test]
+    fn payloads() {
+        assert!(check_payload("p", r#"{"a":[1,2,"x"]}"#, 100).is_ok());
+        assert_eq!(check_payload("p", "alert(1)", 100).unwrap_err().code, ErrorCode::InvalidJson);
+        assert_eq!(check_payload("p", "1]); alert(1); ([", 100).unwrap_err().code, ErrorCode::InvalidJson);
+        assert_eq!(check_payload("p", "[1,2,3]", 3).unwrap_err().code, ErrorCode::TooLarge);
+        assert_eq!(check_array("a", "{}", 100).unwrap_err().code, ErrorCode::InvalidArgument);
+    }
+}

@@ -1,0 +1,172 @@
+//! The page side of the message layer: the `window.host` runtime injected into pages, and the
+//! wire format between it and the GUI thread (docs/protocol.md, "Page wire format").
+//!
+//! Host -> page messages are JSON objects built here by splicing payloads that were checked to be
+//! JSON, so no page script can be injected through a payload. Page -> host messages are decoded
+//! here with payloads kept as raw JSON text.
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::event::push_json_string;
+
+/// The runtime source, with `__TRANSOM_SECRET__` standing for the webview's secret.
+const HOST_JS: &str = include_str!("host.js");
+
+/// The runtime for one webview, signed with `secret`.
+pub(crate) fn runtime_script(secret: &str) -> String {
+    HOST_JS.replace("__TRANSOM_SECRET__", secret)
+}
+
+/// A fresh secret: 128 random bits from the operating system, as 32 hex digits.
+pub(crate) fn new_secret() -> String {
+    let mut bytes = [0u8; 16];
+    if getrandom::fill(&mut bytes).is_err() {
+        // No OS randomness: std's per-process random hash keys, still unknown to the page.
+        use std::hash::{BuildHasher, RandomState};
+        let state = RandomState::new();
+        bytes[..8].copy_from_slice(&state.hash_one(std::time::SystemTime::now()).to_le_bytes());
+        bytes[8..].copy_from_slice(&state.hash_one(std::process::id()).to_le_bytes());
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A host -> page message: `{"t":"send","c":channel,"d":payload}`.
+pub(crate) fn send_message(channel: &str, payload: &str) -> String {
+    let mut out = String::with_capacity(payload.len() + channel.len() + 24);
+    out.push_str("{\"t\":\"send\",\"c\":");
+    push_json_string(&mut out, channel);
+    out.push_str(",\"d\":");
+    out.push_str(payload);
+    out.push('}');
+    out
+}
+
+/// A host -> page call: `{"t":"invoke","id":call,"n":name,"a":args}`.
+pub(crate) fn invoke_message(call: u64, name: &str, args: &str) -> String {
+    let mut out = String::with_capacity(args.len() + name.len() + 40);
+    out.push_str("{\"t\":\"invoke\",\"id\":");
+    out.push_str(&call.to_string());
+    out.push_str(",\"n\":");
+    push_json_string(&mut out, name);
+    out.push_str(",\"a\":");
+    out.push_str(args);
+    out.push('}');
+    out
+}
+
+/// The answer to a page's call: `{"t":"result","id":id,"ok":true,"v":value}` or
+/// `{"t":"result","id":id,"ok":false,"e":message}`.
+pub(crate) fn result_message(page_call: u64, result: &Result<String, String>) -> String {
+    let mut out = String::with_capacity(48);
+    out.push_str("{\"t\":\"result\",\"id\":");
+    out.push_str(&page_call.to_string());
+    match result {
+        Ok(value) => {
+            out.push_str(",\"ok\":true,\"v\":");
+            out.push_str(value);
+        }
+        Err(message) => {
+            out.push_str(",\"ok\":false,\"e\":");
+            push_json_string(&mut out, message);
+        }
+    }
+    out.push('}');
+    out
+}
+
+/// The script that delivers a batch of messages to a page, in order, in one evaluation.
+pub(crate) fn delivery_script(secret: &str, messages: &[String]) -> String {
+    let len: usize = messages.iter().map(|m| m.len() + 1).sum();
+    let mut out = String::with_capacity(len + 64);
+    out.push_str("window.__transom_receive(\"");
+    out.push_str(secret);
+    out.push_str("\",[");
+    for (i, m) in messages.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(m);
+    }
+    out.push_str("]);");
+    out
+}
+
+/// One message from a page, payloads as raw JSON text.
+#[derive(Debug, Deserialize)]
+pub(crate) struct PageMessage<'a> {
+    /// `send`, `invoke`, `result` or `ready`.
+    pub t: &'a str,
+    /// Channel of `send`.
+    pub c: Option<String>,
+    /// Payload of `send`.
+    #[serde(borrow)]
+    pub d: Option<&'a RawValue>,
+    /// The page's call id (`invoke`) or the host's call id (`result`).
+    pub id: Option<u64>,
+    /// Handler name of `invoke`.
+    pub n: Option<String>,
+    /// Arguments of `invoke` (a JSON array).
+    #[serde(borrow)]
+    pub a: Option<&'a RawValue>,
+    /// Whether a `result` is a success.
+    pub ok: Option<bool>,
+    /// Value of a successful `result`.
+    #[serde(borrow)]
+    pub v: Option<&'a RawValue>,
+    /// Message of a failed `result`.
+    pub e: Option<String>,
+}
+
+/// Why a page's ipc post was dropped.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Rejected {
+    /// The post did not start with the webview's secret.
+    Unsigned,
+    /// Signed, but not a JSON array of messages.
+    Malformed(String),
+}
+
+/// Decodes one ipc post: the secret, then a JSON array of messages.
+pub(crate) fn decode<'a>(secret: &str, body: &'a str) -> Result<Vec<PageMessage<'a>>, Rejected> {
+    let batch = body.strip_prefix(secret).ok_or(Rejected::Unsigned)?;
+    serde_json::from_str(batch).map_err(|e| Rejected::Malformed(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_signed_batches_only() {
+        let body = r#"abc[{"t":"send","c":"x","d":{"k":[1,2]}},{"t":"invoke","id":1,"n":"f","a":[1]}]"#;
+        let messages = decode("abc", body).unwrap();
+        assert_eq!(messages.len(), 2);
+        assert_eq!(messages[0].d.unwrap().get(), r#"{"k":[1,2]}"#);
+        assert_eq!(messages[1].a.unwrap().get(), "[1]");
+        assert_eq!(decode("xyz", body).unwrap_err(), Rejected::Unsigned);
+        assert!(matches!(decode("abc", "abc{oops"), Err(Rejected::Malformed(_))));
+    }
+
+    #[test]
+    fn host_messages_are_json() {
+        let scripts = [
+            send_message("ch\"</script>", r#"{"a":1}"#),
+            invoke_message(7, "name", "[1,2]"),
+            result_message(3, &Ok("null".into())),
+            result_message(3, &Err("boom \"quoted\"".into())),
+        ];
+        for s in &scripts {
+            serde_json::from_str::<serde_json::Value>(s).unwrap();
+        }
+        let script = delivery_script("00ff", &scripts);
+        assert!(script.starts_with("window.__transom_receive(\"00ff\",[{"));
+    }
+
+    #[test]
+    fn secrets_differ() {
+        let (a, b) = (new_secret(), new_secret());
+        assert_eq!(a.len(), 32);
+        assert_ne!(a, b);
+    }
+}
