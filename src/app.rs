@@ -100,6 +100,12 @@ struct Handle {
     shared: Arc<AppShared>,
 }
 
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App").field("key", &self.shared().key).field("closed", &self.is_closed()).finish()
+    }
+}
+
 impl Drop for Handle {
     fn drop(&mut self) {
         let _ = shutdown(&self.shared);

@@ -1,0 +1,189 @@
+//! Windows under a real X server (Xvfb): properties, close requests and `close_guard`. The X11
+//! side is checked with Xlib directly (x11-dl), as a window manager would see it.
+
+#![cfg(target_os = "linux")]
+
+mod common;
+
+use std::ffi::{CStr, CString};
+use std::time::{Duration, Instant};
+
+use common::wait_for;
+use transom::{App, ErrorCode, EventKind};
+use x11_dl::xlib;
+
+/// A connection to the X server the tests run on.
+struct X {
+    lib: xlib::Xlib,
+    display: *mut xlib::Display,
+}
+
+impl X {
+    fn open() -> X {
+        let lib = xlib::Xlib::open().expect("libX11");
+        // SAFETY: NULL opens $DISPLAY.
+        let display = unsafe { (lib.XOpenDisplay)(std::ptr::null()) };
+        assert!(!display.is_null(), "cannot open the X display");
+        X { lib, display }
+    }
+
+    /// The top-level window whose WM_NAME is `title`, waiting for it to appear.
+    fn find(&self, title: &str) -> xlib::Window {
+        let deadline = Instant::now() + common::PATIENCE;
+        loop {
+            if let Some(w) = self.search(title) {
+                return w;
+            }
+            assert!(Instant::now() < deadline, "no X window titled {title:?}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn search(&self, title: &str) -> Option<xlib::Window> {
+        // SAFETY: plain Xlib calls on a live display; returned lists are freed with XFree.
+        unsafe {
+            let root = (self.lib.XDefaultRootWindow)(self.display);
+            let (mut root_out, mut parent, mut children, mut count) = (0, 0, std::ptr::null_mut(), 0);
+            (self.lib.XQueryTree)(self.display, root, &mut root_out, &mut parent, &mut children, &mut count);
+            let list = if children.is_null() { &[][..] } else { std::slice::from_raw_parts(children, count as usize) };
+            let found = list.iter().copied().find(|w| self.name(*w).as_deref() == Some(title));
+            if !children.is_null() {
+                (self.lib.XFree)(children.cast());
+            }
+            found
+        }
+    }
+
+    fn name(&self, window: xlib::Window) -> Option<String> {
+        let mut name = std::ptr::null_mut();
+        // SAFETY: XFetchName writes an Xlib-owned string or NULL.
+        unsafe {
+            if (self.lib.XFetchName)(self.display, window, &mut name) == 0 || name.is_null() {
+                return None;
+            }
+            let text = CStr::from_ptr(name).to_string_lossy().into_owned();
+            (self.lib.XFree)(name.cast());
+            Some(text)
+        }
+    }
+
+    /// Asks the window to close the way a window manager does: a WM_DELETE_WINDOW client message
+    /// (ICCCM section 4.2.8.1).
+    fn request_close(&self, window: xlib::Window) {
+        let atom = |name: &str| {
+            let name = CString::new(name).unwrap();
+            // SAFETY: a NUL-terminated atom name.
+            unsafe { (self.lib.XInternAtom)(self.display, name.as_ptr(), xlib::False) }
+        };
+        let mut data = xlib::ClientMessageData::new();
+        data.set_long(0, atom("WM_DELETE_WINDOW") as i64);
+        data.set_long(1, xlib::CurrentTime as i64);
+        let message = xlib::XClientMessageEvent {
+            type_: xlib::ClientMessage,
+            serial: 0,
+            send_event: xlib::True,
+            display: self.display,
+            window,
+            message_type: atom("WM_PROTOCOLS"),
+            format: 32,
+            data,
+        };
+        let mut event = xlib::XEvent { client_message: message };
+        // SAFETY: a fully initialised client message to a live window.
+        unsafe {
+            (self.lib.XSendEvent)(self.display, window, xlib::False, xlib::NoEventMask, &mut event);
+            (self.lib.XFlush)(self.display);
+        }
+    }
+
+    fn is_mapped(&self, window: xlib::Window) -> bool {
+        // SAFETY: XGetWindowAttributes fills a zeroed struct.
+        unsafe {
+            let mut attrs: xlib::XWindowAttributes = std::mem::zeroed();
+            (self.lib.XGetWindowAttributes)(self.display, window, &mut attrs);
+            attrs.map_state == xlib::IsViewable
+        }
+    }
+}
+
+impl Drop for X {
+    fn drop(&mut self) {
+        // SAFETY: closes the display opened in `open`.
+        unsafe { (self.lib.XCloseDisplay)(self.display) };
+    }
+}
+
+fn unique_title(base: &str) -> String {
+    format!("{base}-{}-{:?}", std::process::id(), Instant::now())
+}
+
+#[test]
+fn close_request_closes_a_window_without_guard() {
+    let app = App::new(None).unwrap();
+    let title = unique_title("unguarded");
+    let window = app.create_window(&serde_json::json!({ "title": title }).to_string()).unwrap();
+    wait_for(&app, "window-created", |e, _| e.kind() == EventKind::WindowCreated);
+    let x = X::open();
+    x.request_close(x.find(&title));
+    wait_for(&app, "close-requested", |e, _| e.kind() == EventKind::CloseRequested && e.window() == window);
+    wait_for(&app, "window-destroyed", |e, _| e.kind() == EventKind::WindowDestroyed && e.window() == window);
+    assert_eq!(app.set_window(window, r#"{"title":"x"}"#).unwrap_err().code, ErrorCode::NotFound);
+}
+
+#[test]
+fn close_guard_leaves_the_decision_to_the_program() {
+    let app = App::new(None).unwrap();
+    let title = unique_title("guarded");
+    let window = app.create_window(&serde_json::json!({ "title": title, "close_guard": true }).to_string()).unwrap();
+    wait_for(&app, "window-created", |e, _| e.kind() == EventKind::WindowCreated);
+    let x = X::open();
+    let xwindow = x.find(&title);
+    x.request_close(xwindow);
+    wait_for(&app, "close-requested", |e, _| e.kind() == EventKind::CloseRequested && e.window() == window);
+    // The window stays: a marker command after the request still finds it, and no destroy came.
+    let marker = app.create_window(r#"{"visible":false}"#).unwrap();
+    let (event, _) = wait_for(&app, "marker or destroy", |e, _| {
+        e.kind() == EventKind::WindowDestroyed || (e.kind() == EventKind::WindowCreated && e.window() == marker)
+    });
+    assert_eq!(event.kind(), EventKind::WindowCreated, "a guarded window closed by itself");
+    assert!(x.is_mapped(xwindow));
+    app.set_window(window, r#"{"title":"still here"}"#).unwrap();
+    app.close_window(window).unwrap();
+    wait_for(&app, "window-destroyed", |e, _| e.kind() == EventKind::WindowDestroyed && e.window() == window);
+}
+
+#[test]
+fn properties_change_the_real_window() {
+    let app = App::new(None).unwrap();
+    let title = unique_title("props");
+    let window = app
+        .create_window(&serde_json::json!({ "title": title, "width": 320, "height": 240, "min_width": 100 }).to_string())
+        .unwrap();
+    wait_for(&app, "window-created", |e, _| e.kind() == EventKind::WindowCreated);
+    let x = X::open();
+    let xwindow = x.find(&title);
+    assert!(x.is_mapped(xwindow));
+
+    let renamed = unique_title("renamed");
+    app.set_window(window, &serde_json::json!({ "title": renamed, "width": 500, "height": 400 }).to_string()).unwrap();
+    let (_, v) = wait_for(&app, "resize to 500x400", |e, v| {
+        e.kind() == EventKind::Resize && v["width"] == 500.0 && v["height"] == 400.0
+    });
+    assert_eq!(v["window"], window);
+    assert_eq!(x.find(&renamed), xwindow);
+
+    app.set_window(window, r#"{"x":40,"y":30}"#).unwrap();
+    wait_for(&app, "move", |e, v| e.kind() == EventKind::Move && v["x"] == 40.0 && v["y"] == 30.0);
+
+    app.set_window(window, r#"{"visible":false}"#).unwrap();
+    let deadline = Instant::now() + common::PATIENCE;
+    while x.is_mapped(xwindow) {
+        assert!(Instant::now() < deadline, "window still visible");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    app.set_window(window, r#"{"visible":true,"resizable":false,"decorations":false,"always_on_top":true}"#).unwrap();
+    while !x.is_mapped(xwindow) {
+        assert!(Instant::now() < deadline, "window not shown again");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
