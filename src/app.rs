@@ -39,6 +39,8 @@ pub(crate) struct Registry {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct PageCall {
     pub webview: u64,
+    /// Which page of the webview made the call (see `GuiWebview::page`).
+    pub page: u64,
     /// The page's own id for the call.
     pub page_call: u64,
 }
@@ -283,7 +285,7 @@ impl App {
                 format!("no pending call with id {call} (never made, already answered, or its page went away)"),
             )
         })?;
-        self.send(Command::Answer { webview: page_call.webview, page_call: page_call.page_call, result })
+        self.send(Command::Answer { webview: page_call.webview, page: page_call.page, page_call: page_call.page_call, result })
     }
 
     /// Answers a page's call (an `invoke` event) with `value` (JSON text): its Promise resolves.

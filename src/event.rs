@@ -32,15 +32,18 @@ pub enum EventKind {
     Resize = 6,
     /// A window moved (`window`, `x`, `y` in logical pixels).
     Move = 7,
-    /// A page started or finished loading (`webview`, `state`, `url`).
+    /// A page started (its document was committed) or finished loading (`window`, `webview`,
+    /// `state`: `"started"` or `"finished"`, `url`).
     PageLoad = 8,
-    /// A page's document title changed (`webview`, `title`).
+    /// A page's document title changed (`window`, `webview`, `title`).
     TitleChanged = 9,
-    /// A page sent a message with `host.send` (`webview`, `channel`, `payload`).
+    /// A page sent a message with `host.send` (`window`, `webview`, `channel`, `payload`).
     Message = 10,
-    /// A page called `host.invoke`; answer with resolve or reject (`webview`, `call`, `name`, `args`).
+    /// A page called `host.invoke`; answer with resolve or reject (`window`, `webview`, `call`,
+    /// `name`, `args`).
     Invoke = 11,
-    /// A call the program made with invoke was answered (`call`, `ok`, `value` or `error`).
+    /// A call the program made with invoke ended (`window`, `webview`, `call`, `ok`, and `value`
+    /// or `error`; `code` when transom ended it: timeout, page gone, shutdown, too large).
     InvokeResult = 12,
     /// An operation accepted earlier failed (`id`, `code`, `message`).
     Error = 13,
@@ -48,8 +51,8 @@ pub enum EventKind {
     WebviewCreated = 14,
     /// A webview is gone (`window`, `webview`).
     WebviewDestroyed = 15,
-    /// Something was refused to protect the program: an ipc message without the page's secret
-    /// (`webview`, `reason`, `origin`).
+    /// A page message was dropped to protect the program (`window`, `webview`, `reason`:
+    /// `"unsigned-message"` or `"malformed-message: …"`, `origin`: the page's URL).
     Security = 16,
 }
 

@@ -29,22 +29,27 @@ struct Request<'a> {
     window: Option<u64>,
     webview: Option<u64>,
     call: Option<u64>,
-    #[serde(borrow)]
+    #[serde(default, borrow, deserialize_with = "present")]
     options: Option<&'a RawValue>,
-    #[serde(borrow)]
+    #[serde(default, borrow, deserialize_with = "present")]
     props: Option<&'a RawValue>,
     script: Option<String>,
     url: Option<String>,
     channel: Option<String>,
-    #[serde(borrow)]
+    #[serde(default, borrow, deserialize_with = "present")]
     payload: Option<&'a RawValue>,
     name: Option<String>,
-    #[serde(borrow)]
+    #[serde(default, borrow, deserialize_with = "present")]
     args: Option<&'a RawValue>,
     timeout_ms: Option<u32>,
-    #[serde(borrow)]
+    #[serde(default, borrow, deserialize_with = "present")]
     value: Option<&'a RawValue>,
     message: Option<String>,
+}
+
+/// Keeps a present JSON `null` as `Some("null")`: only an absent field is `None`.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<&'de RawValue>, D::Error> {
+    <&RawValue>::deserialize(d).map(Some)
 }
 
 /// The fields each command takes (besides `req` and `cmd`): required, then optional.
@@ -118,6 +123,9 @@ pub fn execute(app: &App, line: &str) -> Result<String> {
 
 fn execute_with_req(app: &App, line: &str) -> Result<String> {
     let request: Request<'_> = serde_json::from_str(line).map_err(|e| Error::from_json("command", &e))?;
+    if !line.trim_start().starts_with('{') {
+        return Err(Error::invalid_argument("a command must be a JSON object"));
+    }
     let cmd = request.cmd.as_deref().ok_or_else(|| Error::invalid_argument("command: missing field `cmd`"))?;
     request.check_fields(cmd)?;
     let mut reply = Reply::new(request.req);
@@ -214,6 +222,9 @@ mod tests {
             r.check_fields(&cmd)
         };
         assert!(parse(r#"{"cmd":"post","channel":"c","payload":{"a":1}}"#).is_ok());
+        assert!(parse(r#"{"cmd":"post","channel":"c","payload":null}"#).is_ok());
+        let r: Request<'_> = serde_json::from_str(r#"{"cmd":"invoke","webview":1,"name":"f","args":null}"#).unwrap();
+        assert_eq!(r.args.map(RawValue::get), Some("null"));
         let err = parse(r#"{"cmd":"post","channel":"c"}"#).unwrap_err();
         assert!(err.message.contains("payload"), "{}", err.message);
         let err = parse(r#"{"cmd":"window.close","window":1,"url":"x"}"#).unwrap_err();

@@ -133,8 +133,8 @@ fn unsigned_ipc_is_dropped_and_reported() {
     let (_, webview) = open_page(
         &app,
         &page(
-            r#"window.ipc.postMessage('[{"t":"send","c":"forged","d":1}]');
-             const inner = "window.webkit.messageHandlers.ipc.postMessage('[{\"t\":\"send\",\"c\":\"forged\",\"d\":2}]');"
+            r#"window.webkit.messageHandlers.transom.postMessage('[{"t":"send","c":"forged","d":1}]');
+             const inner = "window.webkit.messageHandlers.transom.postMessage('[{\"t\":\"send\",\"c\":\"forged\",\"d\":2}]');"
                + "parent.postMessage(typeof window.host, '*');";
              const f = document.createElement('iframe');
              f.srcdoc = '<script>' + inner + '<' + '/script>';

@@ -194,3 +194,40 @@ fn page_calls_end_when_the_page_goes_away() {
     wait_for(&app, "window-destroyed", |e, _| e.kind() == EventKind::WindowDestroyed);
     assert_eq!(app.resolve(call, "1").unwrap_err().code, ErrorCode::NotFound);
 }
+
+#[test]
+fn data_and_file_pages_can_talk() {
+    let app = App::new(None).unwrap();
+    let dir = std::env::temp_dir().join(format!("transom-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("page.html");
+    std::fs::write(&file, page("host.send('from', 'file')")).unwrap();
+    let window = app.create_window("{}").unwrap();
+    let url = format!("file://{}", file.display());
+    app.create_webview(window, &json!({ "url": url }).to_string()).unwrap();
+    assert_eq!(wait_message(&app, "from"), json!("file"));
+
+    let window = app.create_window("{}").unwrap();
+    let url = "data:text/html,<script>host.invoke('twice', 21).then(v => host.send('from', v))</script>";
+    app.create_webview(window, &json!({ "url": url }).to_string()).unwrap();
+    let (_, v) = wait_for(&app, "invoke from data: page", |e, _| e.kind() == EventKind::Invoke);
+    app.resolve(v["call"].as_u64().unwrap(), "42").unwrap();
+    assert_eq!(wait_message(&app, "from"), json!(42));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn answers_for_an_old_page_never_reach_the_next_page() {
+    let app = App::new(None).unwrap();
+    let (_, webview) = open_page(&app, &page("host.invoke('old').then(v => host.send('old-got', v));"));
+    let (_, v) = wait_for(&app, "old invoke", |e, v| e.kind() == EventKind::Invoke && v["name"] == "old");
+    let old_call = v["call"].as_u64().unwrap();
+    // The answer and the navigation leave in the same turn; the next page numbers its calls from 1
+    // again, like the old one did.
+    app.resolve(old_call, r#""for the old page""#).unwrap();
+    let next = "data:text/html,<script>host.invoke('new').then(v => host.send('new-got', v))</script>";
+    app.navigate(webview, next).unwrap();
+    let (_, v) = wait_for(&app, "new invoke", |e, v| e.kind() == EventKind::Invoke && v["name"] == "new");
+    app.resolve(v["call"].as_u64().unwrap(), r#""for the new page""#).unwrap();
+    assert_eq!(wait_message(&app, "new-got"), json!("for the new page"));
+}

@@ -94,7 +94,8 @@ fn main() -> ExitCode {
         // The reply is written before any event the command causes: the event thread waits for
         // the lock held here.
         let mut o = out.lock();
-        let reply = execute_line(&app, text);
+        let reply = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| execute_line(&app, text)))
+            .unwrap_or_else(|_| error_reply(None, &Error::new(ErrorCode::Panic, "internal error while executing the command")));
         let ok = write_line(&mut o, &reply) && o.flush().is_ok();
         drop(o);
         if !ok {
@@ -105,10 +106,14 @@ fn main() -> ExitCode {
             break;
         }
     }
-    if let Err(error) = app.shutdown() {
-        eprintln!("transom-host: shutdown: {error}");
+    match app.shutdown() {
+        // Every event is out once the event thread sees the queue closed.
+        Ok(()) => {
+            let _ = events.join();
+        }
+        // The GUI thread is stuck: exit without waiting for it.
+        Err(error) => eprintln!("transom-host: shutdown: {error}"),
     }
-    let _ = events.join();
     let _ = out.lock().flush();
     ExitCode::SUCCESS
 }

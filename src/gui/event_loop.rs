@@ -16,6 +16,7 @@ use tao::window::{Window, WindowId};
 use super::{webview, window, Command, PostTarget, Started};
 use crate::app::{next_id, AppShared, EventCallback, PageCall};
 use crate::error::{Error, ErrorCode};
+use crate::options::check_name;
 use crate::event::{Event, EventBuilder, EventKind, EventSender};
 use crate::page::{self, PageMessage, Rejected};
 
@@ -45,8 +46,11 @@ struct GuiWindow {
 
 /// What waits to be delivered to a page.
 enum Outgoing {
-    /// A message for `window.__transom_receive`.
-    Message(String),
+    /// A posted message for `window.__transom_receive`; it goes to whichever page is loaded.
+    Post(String),
+    /// A call or an answer to a call for `window.__transom_receive`; it belongs to the current
+    /// page and is dropped if that page goes away first.
+    Call(String),
     /// A script from `transom_webview_eval`.
     Script(String),
 }
@@ -61,6 +65,19 @@ struct GuiWebview {
     outbox: Vec<Outgoing>,
     /// Whether this webview is in `Gui::dirty`.
     dirty: bool,
+    /// Counts the pages this webview has shown; answers to a page's calls carry the number of the
+    /// page that made them.
+    page: u64,
+}
+
+/// Where a page message came from.
+struct PageSource<'a> {
+    app: u64,
+    window: u64,
+    webview: u64,
+    page: u64,
+    origin: &'a str,
+    max: usize,
 }
 
 /// A call the program made to a page, waiting for its answer.
@@ -231,7 +248,6 @@ impl Gui {
             Command::Navigate { id, url } => {
                 if let Some(w) = self.webviews.get_mut(&id) {
                     let (app, result) = (w.app, w.webview.load_url(&url));
-                    w.ready = false;
                     self.page_gone(id, "the page navigated away");
                     if let Err(e) = result {
                         self.emit_error(app, id, &Error::new(ErrorCode::Platform, format!("navigation failed: {e}")));
@@ -241,13 +257,13 @@ impl Gui {
             Command::Post { target, channel, payload } => {
                 let message = page::send_message(&channel, &payload);
                 match target {
-                    PostTarget::Webview(id) => self.queue(id, Outgoing::Message(message)),
+                    PostTarget::Webview(id) => self.queue(id, Outgoing::Post(message)),
                     PostTarget::App(app) => {
                         let mut ids: Vec<u64> =
                             self.webviews.iter().filter(|(_, w)| w.app == app).map(|(id, _)| *id).collect();
                         ids.sort_unstable();
                         for id in ids {
-                            self.queue(id, Outgoing::Message(message.clone()));
+                            self.queue(id, Outgoing::Post(message.clone()));
                         }
                     }
                 }
@@ -255,8 +271,10 @@ impl Gui {
             Command::Invoke { app, webview, call, name, args, timeout } => {
                 self.invoke(app, webview, call, &name, &args, timeout)
             }
-            Command::Answer { webview, page_call, result } => {
-                self.queue(webview, Outgoing::Message(page::result_message(page_call, &result)));
+            Command::Answer { webview, page, page_call, result } => {
+                if self.webviews.get(&webview).is_some_and(|w| w.page == page) {
+                    self.queue(webview, Outgoing::Call(page::result_message(page_call, &result)));
+                }
             }
             Command::PageIpc { webview, origin, body } => self.page_ipc(webview, &origin, &body),
             Command::PageLoad { webview, finished, url } => self.page_load(webview, finished, &url),
@@ -285,7 +303,7 @@ impl Gui {
                 w.webview = Some(id);
                 self.webviews.insert(
                     id,
-                    GuiWebview { app, window, webview, secret, ready: false, outbox: Vec::new(), dirty: false },
+                    GuiWebview { app, window, webview, secret, ready: false, outbox: Vec::new(), dirty: false, page: 0 },
                 );
                 self.emit(app, EventBuilder::new(EventKind::WebviewCreated, window, id).build());
             }
@@ -327,7 +345,7 @@ impl Gui {
             let mut messages = Vec::new();
             for outgoing in std::mem::take(&mut w.outbox) {
                 match outgoing {
-                    Outgoing::Message(m) => messages.push(m),
+                    Outgoing::Post(m) | Outgoing::Call(m) => messages.push(m),
                     Outgoing::Script(script) => {
                         if !messages.is_empty() {
                             let _ = w.webview.evaluate_script(&page::delivery_script(&w.secret, &messages));
@@ -355,7 +373,7 @@ impl Gui {
             self.deadlines.push(Reverse((deadline, call)));
             self.timer.wake_at(deadline);
         }
-        self.queue(webview, Outgoing::Message(page::invoke_message(call, name, args)));
+        self.queue(webview, Outgoing::Call(page::invoke_message(call, name, args)));
     }
 
     fn invoke_failed(&mut self, call: u64, code: ErrorCode, message: &str) {
@@ -386,14 +404,19 @@ impl Gui {
         }
     }
 
-    /// The page of `webview` went away (navigation, close): its pending calls end.
+    /// The page of `webview` went away (navigation, close): its pending calls end both ways, and
+    /// calls and answers queued for it are dropped, so that none reaches the page that replaces
+    /// it. Posts and scripts stay queued for the next page.
     fn page_gone(&mut self, webview: u64, reason: &str) {
         let mut ended: Vec<u64> = self.calls.iter().filter(|(_, c)| c.webview == webview).map(|(id, _)| *id).collect();
         ended.sort_unstable();
         for call in ended {
             self.invoke_failed(call, ErrorCode::NotFound, reason);
         }
-        if let Some(w) = self.webviews.get(&webview) {
+        if let Some(w) = self.webviews.get_mut(&webview) {
+            w.ready = false;
+            w.page += 1;
+            w.outbox.retain(|o| !matches!(o, Outgoing::Call(_)));
             if let Some(app) = self.apps.get(&w.app) {
                 app.shared.forget_page_calls(webview);
             }
@@ -401,54 +424,70 @@ impl Gui {
     }
 
     fn page_ipc(&mut self, webview: u64, origin: &str, body: &str) {
-        let Some(w) = self.webviews.get_mut(&webview) else { return };
-        let (app, window) = (w.app, w.window);
-        let messages = match page::decode(&w.secret, body) {
-            Ok(messages) => messages,
-            Err(rejected) => {
-                let reason = match rejected {
-                    Rejected::Unsigned => "unsigned-message".to_owned(),
-                    Rejected::Malformed(detail) => format!("malformed-message: {detail}"),
-                };
-                let event = EventBuilder::new(EventKind::Security, window, webview)
-                    .string("reason", &reason)
-                    .string("origin", origin)
-                    .build();
-                return self.emit(app, event);
-            }
+        let Some(w) = self.webviews.get(&webview) else { return };
+        let from = PageSource {
+            app: w.app,
+            window: w.window,
+            webview,
+            page: w.page,
+            origin,
+            max: self.apps.get(&w.app).map_or(usize::MAX, |a| a.shared.options.max_message_bytes),
         };
-        let max = self.apps.get(&app).map_or(usize::MAX, |a| a.shared.options.max_message_bytes);
-        for message in messages {
-            self.page_message(app, window, webview, message, max);
-        }
-    }
-
-    fn page_message(&mut self, app: u64, window: u64, webview: u64, m: PageMessage<'_>, max: usize) {
-        match (m.t, m.c, m.d, m.id, m.n, m.a, m.ok) {
-            ("ready", ..) => {
-                if let Some(w) = self.webviews.get_mut(&webview) {
-                    w.ready = true;
-                    if !w.outbox.is_empty() && !w.dirty {
-                        w.dirty = true;
-                        self.dirty.push(webview);
+        match page::decode(&w.secret, body) {
+            Ok(messages) => {
+                for message in messages {
+                    if let Err(reason) = self.page_message(&from, message) {
+                        self.security(&from, &format!("malformed-message: {reason}"));
                     }
                 }
             }
-            ("send", Some(channel), Some(payload), ..) if payload.get().len() <= max => {
+            Err(Rejected::Unsigned) => self.security(&from, "unsigned-message"),
+            Err(Rejected::Malformed(detail)) => self.security(&from, &format!("malformed-message: {detail}")),
+        }
+    }
+
+    /// Reports a page message that was dropped to protect the program.
+    fn security(&mut self, from: &PageSource<'_>, reason: &str) {
+        let event = EventBuilder::new(EventKind::Security, from.window, from.webview)
+            .string("reason", reason)
+            .string("origin", from.origin)
+            .build();
+        self.emit(from.app, event);
+    }
+
+    /// Handles one signed message from a page; an `Err` names what was wrong with it.
+    fn page_message(&mut self, from: &PageSource<'_>, m: PageMessage<'_>) -> Result<(), String> {
+        let (app, window, webview, max) = (from.app, from.window, from.webview, from.max);
+        match m.t {
+            "ready" => self.mark_ready(webview),
+            "send" => {
+                let (Some(channel), Some(payload)) = (m.c, m.d) else { return Err("`send` needs `c` and `d`".into()) };
+                check_name("channel", &channel).map_err(|e| e.message)?;
+                if payload.get().len() > max {
+                    return Err(format!("a message on {channel:?} is larger than max_message_bytes ({max})"));
+                }
                 let event = EventBuilder::new(EventKind::Message, window, webview)
                     .string("channel", &channel)
                     .raw("payload", payload.get())
                     .build();
                 self.emit(app, event);
             }
-            ("invoke", _, _, Some(page_call), Some(name), Some(args), _) => {
-                if args.get().len() > max {
-                    let message = format!("arguments of {name} are larger than max_message_bytes ({max})");
-                    return self.queue(webview, Outgoing::Message(page::result_message(page_call, &Err(message))));
+            "invoke" => {
+                let (Some(page_call), Some(name), Some(args)) = (m.id, m.n, m.a) else {
+                    return Err("`invoke` needs `id`, `n` and `a`".into());
+                };
+                let refusal = check_name("handler name", &name)
+                    .err()
+                    .map(|e| e.message)
+                    .or_else(|| (args.get().len() > max).then(|| format!("arguments of {name} are larger than max_message_bytes ({max})")))
+                    .or_else(|| (!args.get().starts_with('[')).then(|| "arguments must be a JSON array".to_owned()));
+                if let Some(message) = refusal {
+                    self.queue(webview, Outgoing::Call(page::result_message(page_call, &Err(message))));
+                    return Ok(());
                 }
                 let call = next_id();
                 if let Some(a) = self.apps.get(&app) {
-                    a.shared.page_calls.lock().insert(call, PageCall { webview, page_call });
+                    a.shared.page_calls.lock().insert(call, PageCall { webview, page: from.page, page_call });
                 }
                 let event = EventBuilder::new(EventKind::Invoke, window, webview)
                     .id("call", call)
@@ -457,30 +496,39 @@ impl Gui {
                     .build();
                 self.emit(app, event);
             }
-            ("result", _, _, Some(call), _, _, Some(ok)) => {
-                // Only the webview the call went to may answer it.
+            "result" => {
+                let (Some(call), Some(ok)) = (m.id, m.ok) else { return Err("`result` needs `id` and `ok`".into()) };
+                // Only the webview the call went to may answer it, once.
                 if self.calls.get(&call).map(|c| c.webview) != Some(webview) {
-                    return;
+                    return Ok(());
                 }
-                let Some(c) = self.calls.remove(&call) else { return };
+                let value = m.v.map_or("null", |v| v.get());
+                if ok && value.len() > max {
+                    let message = format!("the page's answer is larger than max_message_bytes ({max})");
+                    self.invoke_failed(call, ErrorCode::TooLarge, &message);
+                    return Ok(());
+                }
+                let Some(c) = self.calls.remove(&call) else { return Ok(()) };
                 let builder = EventBuilder::new(EventKind::InvokeResult, window, webview).id("call", call).boolean("ok", ok);
-                let event = match (ok, m.v, m.e) {
-                    (true, Some(value), _) if value.get().len() <= max => builder.raw("value", value.get()).build(),
-                    (true, Some(_), _) => builder
-                        .string("error", "the page's answer is larger than max_message_bytes")
-                        .string("code", ErrorCode::TooLarge.name())
-                        .build(),
-                    (true, None, _) => builder.raw("value", "null").build(),
-                    (false, _, error) => builder.string("error", error.as_deref().unwrap_or("rejected")).build(),
+                let event = if ok {
+                    builder.raw("value", value).build()
+                } else {
+                    builder.string("error", m.e.as_deref().unwrap_or("rejected")).build()
                 };
                 self.emit(c.app, event);
             }
-            (kind, ..) => {
-                let event = EventBuilder::new(EventKind::Security, window, webview)
-                    .string("reason", &format!("malformed-message: unexpected or oversized `{kind}` message"))
-                    .string("origin", "")
-                    .build();
-                self.emit(app, event);
+            other => return Err(format!("unknown message type {other:?}")),
+        }
+        Ok(())
+    }
+
+    /// The page's scripts have run: what waits for it can go.
+    fn mark_ready(&mut self, webview: u64) {
+        if let Some(w) = self.webviews.get_mut(&webview) {
+            w.ready = true;
+            if !w.outbox.is_empty() && !w.dirty {
+                w.dirty = true;
+                self.dirty.push(webview);
             }
         }
     }
@@ -491,15 +539,8 @@ impl Gui {
         if finished {
             // The runtime normally says it is ready at DOMContentLoaded, which comes first; this
             // covers pages where it could not run, so that deliveries never wait forever.
-            if !w.ready {
-                w.ready = true;
-                if !w.outbox.is_empty() && !w.dirty {
-                    w.dirty = true;
-                    self.dirty.push(webview);
-                }
-            }
+            self.mark_ready(webview);
         } else {
-            w.ready = false;
             self.page_gone(webview, "the page navigated away");
         }
         let event = EventBuilder::new(EventKind::PageLoad, window, webview)

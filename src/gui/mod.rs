@@ -53,7 +53,7 @@ pub(crate) enum Command {
     Post { target: PostTarget, channel: String, payload: String },
     Invoke { app: u64, webview: u64, call: u64, name: String, args: String, timeout: Option<Duration> },
     /// The program's answer to a page's call.
-    Answer { webview: u64, page_call: u64, result: std::result::Result<String, String> },
+    Answer { webview: u64, page: u64, page_call: u64, result: std::result::Result<String, String> },
     /// A page posted through `window.ipc` (from wry's ipc handler).
     PageIpc { webview: u64, origin: String, body: String },
     /// A page started or finished loading (from wry's page-load handler).

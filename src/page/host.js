@@ -2,19 +2,22 @@
 // webview shows, before the page's own scripts run. Types: host.d.ts beside this file.
 //
 // Wire format (docs/protocol.md, "Page wire format"):
-//   page -> host: window.ipc.postMessage(SECRET + JSON array of messages), one post per JS task
+//   page -> host: postMessage(SECRET + JSON array of messages), one post per JS task, to
+//                 window.webkit.messageHandlers.transom (Linux) or window.ipc (elsewhere)
 //   host -> page: window.__transom_receive(SECRET, [messages]) evaluated by the GUI thread, one
 //                 evaluation per webview per GUI-loop turn
 // SECRET is made fresh for each webview by the library and kept in this closure only: a sub-frame
-// or another script that reaches window.webkit.messageHandlers directly cannot sign its messages,
-// and the host drops them.
+// or another script that reaches the message handler directly cannot sign its messages, and the
+// host drops them.
 (function () {
   "use strict";
   if (window.top !== window || Object.prototype.hasOwnProperty.call(window, "host")) return;
   const SECRET = "__TRANSOM_SECRET__";
-  const ipc = window.ipc;
-  if (!ipc || typeof ipc.postMessage !== "function") return;
-  const postMessage = ipc.postMessage.bind(ipc);
+  // Linux (WebKitGTK): a script message handler of transom's own; elsewhere wry's window.ipc.
+  const webkitHandlers = window.webkit && window.webkit.messageHandlers;
+  const port = (webkitHandlers && webkitHandlers.transom) || window.ipc;
+  if (!port || typeof port.postMessage !== "function") return;
+  const postMessage = port.postMessage.bind(port);
   const stringify = JSON.stringify;
 
   // ---- page -> host, batched per task -------------------------------------------------------
