@@ -43,15 +43,18 @@ enum transom_event_kind
   TRANSOM_EVENT_KIND_RESIZE = 6,
   // A window moved (`window`, `x`, `y` in logical pixels).
   TRANSOM_EVENT_KIND_MOVE = 7,
-  // A page started or finished loading (`webview`, `state`, `url`).
+  // A page started (its document was committed) or finished loading (`window`, `webview`,
+  // `state`: `"started"` or `"finished"`, `url`).
   TRANSOM_EVENT_KIND_PAGE_LOAD = 8,
-  // A page's document title changed (`webview`, `title`).
+  // A page's document title changed (`window`, `webview`, `title`).
   TRANSOM_EVENT_KIND_TITLE_CHANGED = 9,
-  // A page sent a message with `host.send` (`webview`, `channel`, `payload`).
+  // A page sent a message with `host.send` (`window`, `webview`, `channel`, `payload`).
   TRANSOM_EVENT_KIND_MESSAGE = 10,
-  // A page called `host.invoke`; answer with resolve or reject (`webview`, `call`, `name`, `args`).
+  // A page called `host.invoke`; answer with resolve or reject (`window`, `webview`, `call`,
+  // `name`, `args`).
   TRANSOM_EVENT_KIND_INVOKE = 11,
-  // A call the program made with invoke was answered (`call`, `ok`, `value` or `error`).
+  // A call the program made with invoke ended (`window`, `webview`, `call`, `ok`, and `value`
+  // or `error`; `code` when transom ended it: timeout, page gone, shutdown, too large).
   TRANSOM_EVENT_KIND_INVOKE_RESULT = 12,
   // An operation accepted earlier failed (`id`, `code`, `message`).
   TRANSOM_EVENT_KIND_ERROR = 13,
@@ -59,8 +62,8 @@ enum transom_event_kind
   TRANSOM_EVENT_KIND_WEBVIEW_CREATED = 14,
   // A webview is gone (`window`, `webview`).
   TRANSOM_EVENT_KIND_WEBVIEW_DESTROYED = 15,
-  // Something was refused to protect the program: an ipc message without the page's secret
-  // (`webview`, `reason`, `origin`).
+  // A page message was dropped to protect the program (`window`, `webview`, `reason`:
+  // `"unsigned-message"` or `"malformed-message: …"`, `origin`: the page's URL).
   TRANSOM_EVENT_KIND_SECURITY = 16,
 };
 

@@ -5,7 +5,7 @@
 //! is built once, on the GUI thread; payloads are copied into it as the page sent them.
 
 use std::os::raw::c_int;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use parking_lot::Mutex;
 use std::time::Duration;
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TryRecvError};
@@ -192,13 +192,14 @@ pub(crate) fn push_json_string(out: &mut String, value: &str) {
 /// The queue between the GUI thread (producer) and the program (consumer), with an eventfd that
 /// is readable exactly while events are pending.
 ///
-/// The fd is a semaphore-mode eventfd (Linux `eventfd(2)`, `EFD_SEMAPHORE`): the producer adds 1
-/// when the queue goes from empty to non-empty, the consumer takes 1 when it empties it. Producers
-/// count up before they push and write before they push, so the consumer that takes the count to
-/// zero always finds the matching write already done.
+/// The fd is a semaphore-mode eventfd (Linux `eventfd(2)`, `EFD_SEMAPHORE`) holding 1 while the
+/// queue is not empty. The producer pushes, then counts up and, on 0 -> 1, writes the fd, all under
+/// one lock; the consumer takes an event, then counts down and, on 1 -> 0, reads the fd, under the
+/// same lock. So the fd is never readable before its event can be taken, and the count never
+/// drops below zero. The lock is held only for the count: waiting for an event happens outside it.
 pub(crate) struct EventQueue {
     receiver: Receiver<Event>,
-    pending: AtomicUsize,
+    pending: Mutex<usize>,
     fd: c_int,
 }
 
@@ -211,7 +212,7 @@ pub(crate) struct EventSender {
 impl EventQueue {
     pub(crate) fn new() -> (EventQueue, EventSender) {
         let (sender, receiver) = crossbeam_channel::unbounded();
-        (EventQueue { receiver, pending: AtomicUsize::new(0), fd: new_event_fd() }, EventSender { sender })
+        (EventQueue { receiver, pending: Mutex::new(0), fd: new_event_fd() }, EventSender { sender })
     }
 
     /// The fd to poll for readability, or -1 where the platform has none.
@@ -220,17 +221,19 @@ impl EventQueue {
     }
 
     pub(crate) fn push(&self, sender: &EventSender, event: Event) {
-        if self.pending.fetch_add(1, Ordering::SeqCst) == 0 {
-            fd_add(self.fd, 1);
-        }
-        if sender.sender.send(event).is_err() {
-            // The receiver lives as long as the queue, so this does not happen; undo the count.
-            self.took_one();
+        let mut pending = self.pending.lock();
+        if sender.sender.send(event).is_ok() {
+            *pending += 1;
+            if *pending == 1 {
+                fd_add(self.fd, 1);
+            }
         }
     }
 
     fn took_one(&self) {
-        if self.pending.fetch_sub(1, Ordering::SeqCst) == 1 {
+        let mut pending = self.pending.lock();
+        *pending -= 1;
+        if *pending == 0 {
             fd_take(self.fd);
         }
     }
@@ -352,6 +355,30 @@ mod tests {
             p.join().unwrap();
         }
         assert!(!readable(queue.fd()));
+    }
+
+    #[test]
+    fn a_readable_fd_always_has_an_event_ready() {
+        let (queue, sender) = EventQueue::new();
+        let queue = std::sync::Arc::new(queue);
+        let producer = {
+            let q = queue.clone();
+            std::thread::spawn(move || {
+                for _ in 0..20_000 {
+                    q.push(&sender, EventBuilder::new(EventKind::Blur, 1, 0).build());
+                }
+            })
+        };
+        let mut got = 0;
+        while got < 20_000 {
+            let mut pfd = libc::pollfd { fd: queue.fd(), events: libc::POLLIN, revents: 0 };
+            // SAFETY: one valid pollfd.
+            assert_eq!(unsafe { libc::poll(&mut pfd, 1, 5_000) }, 1);
+            // Readable: the event must be there to take without waiting.
+            queue.next(Some(Duration::ZERO)).expect("the fd was readable but no event was ready");
+            got += 1;
+        }
+        producer.join().unwrap();
     }
 
     #[test]

@@ -189,8 +189,10 @@ fn parse_color(text: &str) -> Option<Rgba> {
     Some((channel(0)?, channel(2)?, channel(4)?, alpha))
 }
 
-/// Parses an options object; errors name the field concerned.
+/// Parses an options object; errors name the field concerned. Text that is not JSON at all is
+/// `InvalidJson` whatever shape it has, so syntax is checked before the typed parse.
 fn parse_object<T: DeserializeOwned>(what: &str, text: &str) -> Result<T> {
+    serde_json::from_str::<&RawValue>(text).map_err(|e| Error::from_json(what, &e))?;
     let mut de = serde_json::Deserializer::from_str(text);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
         let path = err.path().to_string();
@@ -294,6 +296,10 @@ mod tests {
         assert_eq!(err.code, ErrorCode::InvalidJson);
         let err = WindowOptions::parse("window options", r#"{} x"#).unwrap_err();
         assert_eq!(err.code, ErrorCode::InvalidJson);
+        // Not JSON, even if its first token has the wrong type or names an unknown field.
+        for text in ["1]);alert(1);//", r#"{"titel":1,"#] {
+            assert_eq!(WindowOptions::parse("w", text).unwrap_err().code, ErrorCode::InvalidJson, "{text}");
+        }
     }
 
     #[test]

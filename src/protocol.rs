@@ -122,10 +122,11 @@ pub fn execute(app: &App, line: &str) -> Result<String> {
 }
 
 fn execute_with_req(app: &App, line: &str) -> Result<String> {
-    let request: Request<'_> = serde_json::from_str(line).map_err(|e| Error::from_json("command", &e))?;
+    serde_json::from_str::<&RawValue>(line).map_err(|e| Error::from_json("command", &e))?;
     if !line.trim_start().starts_with('{') {
         return Err(Error::invalid_argument("a command must be a JSON object"));
     }
+    let request: Request<'_> = serde_json::from_str(line).map_err(|e| Error::from_json("command", &e))?;
     let cmd = request.cmd.as_deref().ok_or_else(|| Error::invalid_argument("command: missing field `cmd`"))?;
     request.check_fields(cmd)?;
     let mut reply = Reply::new(request.req);

@@ -9,9 +9,6 @@
  * with 0 only when every check passed. Every wait is bounded by TRANSOM_TEST_PATIENCE_MS
  * (default 30000 ms); a watchdog ends the process if the whole run takes far longer.
  * TRANSOM_TEST_VERBOSE=1 prints every event received.
- *
- * Checks of behaviour the library gets wrong today print "KNOWN BUG - ..." and are counted apart
- * (see expect_known_bug); TRANSOM_TEST_STRICT=1 counts them as failures.
  */
 
 #define _POSIX_C_SOURCE 200809L
@@ -33,9 +30,9 @@
 
 /* ---- checks ---------------------------------------------------------------------------------- */
 
-static int passed, failed, known_bugs;
+static int passed, failed;
 static long patience_ms = 30000;
-static bool verbose, strict;
+static bool verbose;
 
 static void check(bool ok, const char *fmt, ...) {
   va_list ap;
@@ -81,29 +78,6 @@ static bool expect(transom_result rc, transom_result want, bool untouched, const
           transom_result_name(rc), transom_result_name(want), untouched ? "yes" : "NO",
           msg ? msg : "(NULL)");
   return ok;
-}
-
-/* Like expect(), for a behaviour the library gets wrong today (reported, not fixed here): while
- * the bug is there the line says "KNOWN BUG" and is counted apart, not as a failure (unless
- * TRANSOM_TEST_STRICT is set); once the library is fixed it passes as an ordinary check. */
-static void expect_known_bug(transom_result rc, transom_result want, bool untouched, const char *bug, const char *fmt, ...) {
-  char what[512];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(what, sizeof what, fmt, ap);
-  va_end(ap);
-  if (rc == want && untouched) {
-    expect(rc, want, untouched, "%s", what);
-    return;
-  }
-  if (strict) {
-    expect(rc, want, untouched, "%s [%s]", what, bug);
-    return;
-  }
-  known_bugs++;
-  printf("KNOWN BUG - %s -> got %s, want %s (%s): \"%s\"\n", what, transom_result_name(rc), transom_result_name(want), bug,
-         rc == TRANSOM_OK ? "" : transom_last_error_message());
-  fflush(stdout);
 }
 
 static double now_ms(void) {
@@ -410,7 +384,6 @@ static char sentinel_byte;
 /* Text that is not JSON is reported as TRANSOM_ERROR_INVALID_ARGUMENT instead of
  * TRANSOM_ERROR_INVALID_JSON when serde meets a type or unknown-field error before the syntax
  * error (src/options.rs parse_object, src/protocol.rs execute_with_req). */
-#define OPTIONS_BUG "non-JSON text classified by the first serde error"
 
 static void test_without_app(void) {
   section("functions that need no app");
@@ -476,8 +449,8 @@ static void test_without_app(void) {
   expect(transom_app_new("\xff", &app), TRANSOM_ERROR_INVALID_UTF8, app == SENTINEL_PTR, "transom_app_new(\"\\xff\")");
   expect(transom_app_new("{", &app), TRANSOM_ERROR_INVALID_JSON, app == SENTINEL_PTR, "transom_app_new(\"{\")");
   expect(transom_app_new("{} x", &app), TRANSOM_ERROR_INVALID_JSON, app == SENTINEL_PTR, "transom_app_new(\"{} x\")");
-  expect_known_bug(transom_app_new("1]);alert(1);//", &app), TRANSOM_ERROR_INVALID_JSON, app == SENTINEL_PTR, OPTIONS_BUG,
-                   "transom_app_new(\"1]);alert(1);//\")");
+  expect(transom_app_new("1]);alert(1);//", &app), TRANSOM_ERROR_INVALID_JSON, app == SENTINEL_PTR,
+         "transom_app_new(\"1]);alert(1);//\")");
   expect(transom_app_new("{\"bogus\":1}", &app), TRANSOM_ERROR_INVALID_ARGUMENT, app == SENTINEL_PTR,
          "transom_app_new unknown option");
   check(has(transom_last_error_message(), "bogus"), "  ...the message names the option (\"%s\")", transom_last_error_message());
@@ -562,10 +535,9 @@ static struct ids test_window_and_webview(transom_app *app) {
   expect(transom_window_create(app, "{\"title\":", &id), TRANSOM_ERROR_INVALID_JSON, id == SENTINEL_ID, "options cut short");
   expect(transom_window_create(app, "{\"title\":\"x\"});alert(1);//", &id), TRANSOM_ERROR_INVALID_JSON, id == SENTINEL_ID,
          "options {\"title\":\"x\"});alert(1);//");
-  expect_known_bug(transom_window_create(app, "1]);alert(1);//", &id), TRANSOM_ERROR_INVALID_JSON, id == SENTINEL_ID,
-                   OPTIONS_BUG, "options 1]);alert(1);//");
-  expect_known_bug(transom_window_create(app, "{\"titel\":1,", &id), TRANSOM_ERROR_INVALID_JSON, id == SENTINEL_ID,
-                   OPTIONS_BUG, "options {\"titel\":1, (cut short)");
+  expect(transom_window_create(app, "1]);alert(1);//", &id), TRANSOM_ERROR_INVALID_JSON, id == SENTINEL_ID,
+         "options 1]);alert(1);//");
+  expect(transom_window_create(app, "{\"titel\":1,", &id), TRANSOM_ERROR_INVALID_JSON, id == SENTINEL_ID, "options {\"titel\":1, (cut short)");
   expect(transom_window_create(app, "{\"titel\":\"x\"}", &id), TRANSOM_ERROR_INVALID_ARGUMENT, id == SENTINEL_ID, "unknown option titel");
   check(has(transom_last_error_message(), "titel"), "  ...the message names it (\"%s\")", transom_last_error_message());
   expect(transom_window_create(app, "{\"width\":\"wide\"}", &id), TRANSOM_ERROR_INVALID_ARGUMENT, id == SENTINEL_ID, "width of the wrong type");
@@ -775,8 +747,8 @@ static void test_send_json(transom_app *app, struct ids ids) {
   expect(transom_send_json(app, "not json", &reply), TRANSOM_ERROR_INVALID_JSON, reply == SENTINEL_PTR, "command not json");
   expect(transom_send_json(app, "{\"cmd\":\"post\",\"channel\":\"c\",\"payload\":1}x", &reply), TRANSOM_ERROR_INVALID_JSON,
          reply == SENTINEL_PTR, "command with trailing text");
-  expect_known_bug(transom_send_json(app, "1]);alert(1);//", &reply), TRANSOM_ERROR_INVALID_JSON, reply == SENTINEL_PTR,
-                   OPTIONS_BUG, "command 1]);alert(1);//");
+  expect(transom_send_json(app, "1]);alert(1);//", &reply), TRANSOM_ERROR_INVALID_JSON, reply == SENTINEL_PTR,
+         "command 1]);alert(1);//");
   expect(transom_send_json(app, "{\"cmd\":\"post\",\"channel\":\"c\",\"payload\":1]);alert(1);//}", &reply),
          TRANSOM_ERROR_INVALID_JSON, reply == SENTINEL_PTR, "post with a script as payload");
   expect(transom_send_json(app, "{\"cmd\":\"fly\"}", &reply), TRANSOM_ERROR_INVALID_ARGUMENT, reply == SENTINEL_PTR, "unknown command fly");
@@ -818,35 +790,22 @@ static bool readable(int fd, int timeout_ms) {
   return poll(&pfd, 1, timeout_ms) == 1 && (pfd.revents & POLLIN);
 }
 
-/* After poll(2) said the fd is readable: takes the pending event with transom_event_next(app, 0),
- * retrying for up to a second, and holds it. The library makes the fd readable a moment before the
- * event is in the queue (src/event.rs EventQueue::push writes the eventfd, then sends), so the
- * first try can time out; that is noted, and the event must then follow at once. Returns whether
- * an event was taken; *tries tells how many calls it took. */
-static bool take_after_poll(transom_app *app, int *tries) {
-  double deadline = now_ms() + 1000.0;
-  *tries = 0;
-  for (;;) {
-    transom_event *e = NULL;
-    transom_result rc = transom_event_next(app, 0, &e);
-    ++*tries;
-    if (rc == TRANSOM_OK) {
-      note_event(e);
-      hold(e);
-      return true;
-    }
-    if (rc != TRANSOM_ERROR_TIMEOUT || now_ms() > deadline)
-      return false;
-    sleep_ms(1);
-  }
+/* After poll(2) said the fd is readable: the event must be there, so transom_event_next(app, 0)
+ * takes it at once. Holds the event; returns whether one was taken. */
+static bool take_after_poll(transom_app *app) {
+  transom_event *e = NULL;
+  if (transom_event_next(app, 0, &e) != TRANSOM_OK)
+    return false;
+  note_event(e);
+  hold(e);
+  return true;
 }
 
 /* The fd is quiet once drained: not readable, or (an event slipped in after the drain) readable
  * with an event that can be taken. */
 static bool quiet_once_drained(transom_app *app, int fd) {
-  int tries;
   drain_now(app);
-  return !readable(fd, 0) || take_after_poll(app, &tries);
+  return !readable(fd, 0) || take_after_poll(app);
 }
 
 static void test_event_fd(transom_app *app, struct ids ids) {
@@ -858,11 +817,7 @@ static void test_event_fd(transom_app *app, struct ids ids) {
   double t0 = now_ms();
   bool woke = readable(fd, (int)patience_ms);
   check(woke, "poll(fd) becomes readable when an event arrives (%.0f ms)", now_ms() - t0);
-  int tries = 0;
-  bool took = woke && take_after_poll(app, &tries);
-  check(took, "  ...and transom_event_next(app, 0) then has an event (%d call%s)", tries, tries == 1 ? "" : "s");
-  if (tries > 1)
-    printf("# note: the fd was readable before the event could be taken (%d tries)\n", tries);
+  check(woke && take_after_poll(app), "  ...and transom_event_next(app, 0) then has an event at once");
   expect_message(app, "pong", "\"n\":301,", "the pong that woke the poller");
   check(quiet_once_drained(app, fd), "not readable again once drained");
 }
@@ -1027,7 +982,6 @@ int main(void) {
   if (p && atol(p) > 0)
     patience_ms = atol(p);
   verbose = getenv("TRANSOM_TEST_VERBOSE") != NULL;
-  strict = getenv("TRANSOM_TEST_STRICT") != NULL;
   signal(SIGALRM, watchdog);
   alarm((unsigned)(patience_ms / 1000 * 10 + 60));
   printf("# transom %s C API test, patience %ld ms\n", transom_version(), patience_ms);
@@ -1069,8 +1023,6 @@ int main(void) {
   if (runner_done)
     transom_app_free(app); /* never while run_main might still use it */
 
-  if (known_bugs > 0)
-    printf("# %d known library bug(s) seen, not counted as failures (TRANSOM_TEST_STRICT=1 counts them)\n", known_bugs);
   printf("%d passed, %d failed\n", passed, failed);
   return failed == 0 ? 0 : 1;
 }

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs every test of transom: Rust unit and integration tests with real windows, the C API test
+# (also under valgrind), and the check that include/transom.h matches the source.
+# Installs the Debian packages it needs first; runs under Xvfb when there is no display.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/setup-debian.sh
+command -v cargo >/dev/null || { echo "test: cargo is missing: install Rust (https://rustup.rs)" >&2; exit 1; }
+
+run_gui() {
+  if [ -n "${DISPLAY:-}" ]; then "$@"; else xvfb-run -a "$@"; fi
+}
+
+echo "== build"
+cargo build --all-targets
+
+echo "== header drift: include/transom.h must match what build.rs generates"
+if git rev-parse --git-dir >/dev/null 2>&1; then
+  git diff --exit-code -- include/transom.h
+fi
+
+echo "== Rust tests (real windows)"
+run_gui cargo test
+
+echo "== C API test"
+tests/c/run.sh
+
+echo "== all tests passed"
