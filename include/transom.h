@@ -21,6 +21,12 @@
 
 #include <stdint.h>
 
+// The version of transom this header belongs to (Cargo.toml). `transom_version()` gives the
+// version of the library loaded at run time.
+#define TRANSOM_VERSION_MAJOR 0
+#define TRANSOM_VERSION_MINOR 1
+#define TRANSOM_VERSION_PATCH 0
+
 // The kind of an event (C: `transom_event_kind`). Numbers are stable; new kinds get new numbers.
 enum transom_event_kind
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
@@ -65,6 +71,23 @@ enum transom_event_kind
   // A page message was dropped to protect the program (`window`, `webview`, `reason`:
   // `"unsigned-message"` or `"malformed-message: …"`, `origin`: the page's URL).
   TRANSOM_EVENT_KIND_SECURITY = 16,
+  // A page opened a channel with `host.channel(name)` (`window`, `webview`, `channel`, `name`).
+  TRANSOM_EVENT_KIND_CHANNEL_OPEN = 17,
+  // A message came through a channel (`window`, `webview`, `channel`, and `payload` or
+  // `bytes`). Taking the event gives the page's window back its credit.
+  TRANSOM_EVENT_KIND_CHANNEL_MESSAGE = 18,
+  // A channel closed: by the page, or because its page went away (`window`, `webview`,
+  // `channel`, `reason`). Not sent for `transom_channel_close`.
+  TRANSOM_EVENT_KIND_CHANNEL_CLOSE = 19,
+  // A channel that answered `TRANSOM_ERROR_WOULD_BLOCK` has room again (`window`, `webview`,
+  // `channel`).
+  TRANSOM_EVENT_KIND_CHANNEL_READY = 20,
+  // A shared state key changed (`key`, `value`, `version`, `source`: `"host"` or `"page"`, and
+  // `window`/`webview` when a page wrote it).
+  TRANSOM_EVENT_KIND_STATE_CHANGED = 21,
+  // A page gave up on a call it made (its `host.invokeWith` timeout ran out); answering it now
+  // gets `TRANSOM_ERROR_NOT_FOUND` (`window`, `webview`, `call`, `reason`).
+  TRANSOM_EVENT_KIND_INVOKE_CANCELLED = 22,
 };
 
 // An app: windows, webviews and one event stream. Created by `transom_app_new`, freed by
@@ -122,6 +145,12 @@ typedef void (*transom_event_callback)(struct transom_event *event, void *userda
 
 // A panic was caught inside transom; the call did not complete.
 #define TRANSOM_ERROR_PANIC 11
+
+// A channel's receiver is behind: nothing was sent; send again after its `channel-ready` event.
+#define TRANSOM_ERROR_WOULD_BLOCK 12
+
+// The call was cancelled by the side that made it (`invoke-result` of `transom_invoke_cancel`).
+#define TRANSOM_ERROR_CANCELLED 13
 
 #ifdef __cplusplus
 extern "C" {
@@ -215,6 +244,59 @@ transom_result transom_send_json(struct transom_app *app,
 // `s` is NULL or a string from transom not yet freed.
 void transom_string_free(char *s);
 
+// Opens a channel `name` (UTF-8, 1 to 256 bytes) to the page of `webview`. The page receives it
+// through `host.onChannel(name, fn)`; a page without such a handler closes it, and a
+// `channel-close` event gives the reason. Writes the channel id to `*channel_out` at once.
+// Messages from the page arrive as `channel-message` events.
+//
+// Errors: `TRANSOM_ERROR_NULL_ARGUMENT`, `TRANSOM_ERROR_INVALID_UTF8`,
+// `TRANSOM_ERROR_INVALID_ARGUMENT` (name), `TRANSOM_ERROR_NOT_FOUND` (webview),
+// `TRANSOM_ERROR_CLOSED`.
+//
+// # Safety
+// `app` is NULL or a live app; `name` is NULL or NUL-terminated; `channel_out` is NULL or writable.
+transom_result transom_channel_open(struct transom_app *app,
+                                    uint64_t webview,
+                                    const char *name,
+                                    uint64_t *channel_out);
+
+// Sends `payload_json` (UTF-8 JSON text) through a channel; the page's channel listeners get
+// messages in the order they were sent. At most 4 MiB may be in flight (sent and not yet taken by
+// the page): past that nothing is sent, the call returns `TRANSOM_ERROR_WOULD_BLOCK`, and a
+// `channel-ready` event follows once the page has caught up. A message larger than the window
+// goes when nothing is in flight.
+//
+// Errors: `TRANSOM_ERROR_WOULD_BLOCK`, `TRANSOM_ERROR_NULL_ARGUMENT`, `TRANSOM_ERROR_INVALID_UTF8`,
+// `TRANSOM_ERROR_INVALID_JSON`, `TRANSOM_ERROR_TOO_LARGE`, `TRANSOM_ERROR_NOT_FOUND` (unknown or
+// closed channel), `TRANSOM_ERROR_CLOSED`.
+//
+// # Safety
+// `app` is NULL or a live app; `payload_json` is NULL or NUL-terminated.
+transom_result transom_channel_send(struct transom_app *app,
+                                    uint64_t channel,
+                                    const char *payload_json);
+
+// Like `transom_channel_send` with `len` bytes at `data` (copied before the call returns); the
+// page's listeners get a `Uint8Array`.
+//
+// Errors: as `transom_channel_send`; `TRANSOM_ERROR_NULL_ARGUMENT` for `data` NULL with `len` > 0.
+//
+// # Safety
+// `app` is NULL or a live app; `data` points to `len` readable bytes (or is NULL with `len` 0).
+transom_result transom_channel_send_bytes(struct transom_app *app,
+                                          uint64_t channel,
+                                          const uint8_t *data,
+                                          size_t len);
+
+// Closes a channel. The page's side closes ("closed by the program"); no `channel-close` event
+// follows for it. The id is invalid from the moment this returns.
+//
+// Errors: `TRANSOM_ERROR_NULL_ARGUMENT`, `TRANSOM_ERROR_NOT_FOUND`, `TRANSOM_ERROR_CLOSED`.
+//
+// # Safety
+// `app` is NULL or a live app.
+transom_result transom_channel_close(struct transom_app *app, uint64_t channel);
+
 // Takes the next event of the app.
 //
 // `timeout_ms`: -1 waits without limit, 0 only looks, a positive number waits that many
@@ -258,6 +340,16 @@ uint64_t transom_event_webview(const struct transom_event *event);
 // # Safety
 // `event` is NULL or a live event.
 const char *transom_event_json(const struct transom_event *event);
+
+// The bytes of a binary message: a `message` or `channel-message` event whose JSON has a `bytes`
+// field (its length) instead of `payload`. Writes the length in bytes to `*len_out` and returns a
+// pointer to the bytes, which belong to the event and stay valid until `transom_event_free`.
+// Returns NULL (and leaves `*len_out` untouched) for an event without bytes, a NULL event or a
+// NULL `len_out`. A zero-length message gives a non-NULL pointer and 0.
+//
+// # Safety
+// `event` is NULL or a live event; `len_out` is NULL or writable.
+const uint8_t *transom_event_bytes(const struct transom_event *event, size_t *len_out);
 
 // Frees an event. NULL is fine.
 //
@@ -361,6 +453,70 @@ transom_result transom_resolve(struct transom_app *app,
 // # Safety
 // `app` is NULL or a live app; `message` is NULL or NUL-terminated.
 transom_result transom_reject(struct transom_app *app, uint64_t call, const char *message);
+
+// Sends `payload_json` on `channel` to the page of the webview of `window` (as `transom_post` to
+// that webview).
+//
+// Errors: as `transom_post`; `TRANSOM_ERROR_NOT_FOUND` for an unknown or closed window.
+//
+// # Safety
+// `app` is NULL or a live app; `channel` and `payload_json` are NULL or NUL-terminated.
+transom_result transom_post_window(struct transom_app *app,
+                                   uint64_t window,
+                                   const char *channel,
+                                   const char *payload_json);
+
+// Sends `len` bytes at `data` on `channel` to the page of `webview` (0: every webview of the app).
+// The page's `host.on(channel, fn)` listeners get a `Uint8Array`. The bytes are copied before the
+// call returns; they reach the page as the body of a response, not as JSON or base64.
+//
+// Errors: `TRANSOM_ERROR_NULL_ARGUMENT` (`data` NULL with `len` > 0), `TRANSOM_ERROR_TOO_LARGE`,
+// and as `transom_post`.
+//
+// # Safety
+// `app` is NULL or a live app; `channel` is NULL or NUL-terminated; `data` points to `len`
+// readable bytes (or is NULL with `len` 0).
+transom_result transom_post_bytes(struct transom_app *app,
+                                  uint64_t webview,
+                                  const char *channel,
+                                  const uint8_t *data,
+                                  size_t len);
+
+// Cancels a call the program made with `transom_invoke`: its `invoke-result` follows at once with
+// `"ok":false` and `"code":"TRANSOM_ERROR_CANCELLED"`; the page's answer, if it comes, is dropped.
+//
+// Errors: `TRANSOM_ERROR_NULL_ARGUMENT`, `TRANSOM_ERROR_NOT_FOUND` (no such pending call),
+// `TRANSOM_ERROR_CLOSED`.
+//
+// # Safety
+// `app` is NULL or a live app.
+transom_result transom_invoke_cancel(struct transom_app *app, uint64_t call);
+
+// Sets the shared state `key` (UTF-8, 1 to 256 bytes) to `value_json` (UTF-8 JSON text). Every
+// webview of the app sees it (`host.state[key]`, `host.watchState(key, fn)`), pages loaded later
+// see it before their scripts run, and a `state-changed` event follows. Concurrent writes from
+// the program and pages are ordered by a version the library gives each write: every webview ends
+// on the value of the highest version.
+//
+// Errors: `TRANSOM_ERROR_NULL_ARGUMENT`, `TRANSOM_ERROR_INVALID_UTF8`, `TRANSOM_ERROR_INVALID_JSON`,
+// `TRANSOM_ERROR_INVALID_ARGUMENT` (key), `TRANSOM_ERROR_TOO_LARGE`, `TRANSOM_ERROR_CLOSED`.
+//
+// # Safety
+// `app` is NULL or a live app; `key` and `value_json` are NULL or NUL-terminated.
+transom_result transom_state_set(struct transom_app *app,
+                                 const char *key,
+                                 const char *value_json);
+
+// Reads the shared state `key`. On success writes its value (UTF-8 JSON text) to
+// `*value_json_out`; the caller owns it and frees it with `transom_string_free`.
+//
+// Errors: `TRANSOM_ERROR_NULL_ARGUMENT`, `TRANSOM_ERROR_INVALID_UTF8`, `TRANSOM_ERROR_NOT_FOUND`
+// (never set), `TRANSOM_ERROR_CLOSED`.
+//
+// # Safety
+// `app` is NULL or a live app; `key` is NULL or NUL-terminated; `value_json_out` is NULL or
+// writable.
+transom_result transom_state_get(struct transom_app *app, const char *key, char **value_json_out);
 
 // Creates the webview of a window (one per window); it fills the window.
 //

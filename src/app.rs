@@ -2,7 +2,7 @@
 //! for the GUI thread and hands out events. Nothing here waits for the GUI thread except
 //! [`App::new`] (once, for the thread to start), [`App::next_event`] and [`App::shutdown`].
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,7 +11,8 @@ use parking_lot::{Condvar, Mutex, RwLock};
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::event::{Event, EventQueue, EventSender};
-use crate::gui::{self, Command, PostTarget};
+use crate::gui::{self, Command, Payload, PostTarget};
+use crate::page::CHANNEL_WINDOW;
 use crate::options::{check_array, check_name, check_payload, AppOptions, WebviewOptions, WindowOptions};
 
 /// Window, webview and call ids come from one process-wide counter: never 0, never reused, unique
@@ -45,6 +46,60 @@ pub(crate) struct PageCall {
     pub page_call: u64,
 }
 
+/// The shared state of an app: every key's value (JSON text) and the version it got when it was
+/// written. Versions come from one counter per app, taken under this store's lock, so that every
+/// write has its place in one order: the highest version wins everywhere.
+#[derive(Default)]
+pub(crate) struct StateStore {
+    pub last_version: u64,
+    pub values: BTreeMap<String, (u64, String)>,
+}
+
+impl StateStore {
+    /// Stores `value` under `key` with the next version, returning that version.
+    pub(crate) fn write(&mut self, key: &str, value: String) -> u64 {
+        self.last_version += 1;
+        self.values.insert(key.to_owned(), (self.last_version, value));
+        self.last_version
+    }
+
+    /// The whole state as the page runtime starts from it: `{"key":[version,value],…}`.
+    pub(crate) fn snapshot(&self) -> String {
+        let mut out = String::from("{");
+        for (i, (key, (version, value))) in self.values.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            crate::json::push_json_string(&mut out, key);
+            out.push_str(&format!(":[{version},{value}]"));
+        }
+        out.push('}');
+        out
+    }
+}
+
+/// A channel's sending side as the program sees it: how much of the window is in flight.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ChannelCredit {
+    pub webview: u64,
+    /// Bytes sent to the page and not yet taken by it.
+    pub in_flight: u64,
+    /// A send was refused with `WouldBlock`: a `channel-ready` is owed.
+    pub blocked: bool,
+}
+
+impl ChannelCredit {
+    /// Takes `charge` back (the page took that much); true when a `channel-ready` is now due.
+    pub(crate) fn release(&mut self, charge: u64) -> bool {
+        self.in_flight = self.in_flight.saturating_sub(charge);
+        if self.blocked && self.in_flight <= CHANNEL_WINDOW / 2 {
+            self.blocked = false;
+            return true;
+        }
+        false
+    }
+}
+
 /// The state an app shares between its handles and the GUI thread.
 pub(crate) struct AppShared {
     pub key: u64,
@@ -52,6 +107,11 @@ pub(crate) struct AppShared {
     pub closed: AtomicBool,
     pub registry: RwLock<Registry>,
     pub page_calls: Mutex<HashMap<u64, PageCall>>,
+    /// Calls the program made that are not answered yet.
+    pub host_calls: Mutex<HashSet<u64>>,
+    pub state: Mutex<StateStore>,
+    /// Open channels, by id.
+    pub channels: Mutex<HashMap<u64, ChannelCredit>>,
     pub events: EventQueue,
     shutdown_done: Mutex<bool>,
     shutdown_signal: Condvar,
@@ -63,6 +123,8 @@ impl AppShared {
         self.registry.write().windows.clear();
         self.registry.write().webviews.clear();
         self.page_calls.lock().clear();
+        self.host_calls.lock().clear();
+        self.channels.lock().clear();
         self.events.mark_closed();
         *self.shutdown_done.lock() = true;
         self.shutdown_signal.notify_all();
@@ -132,6 +194,9 @@ impl App {
             closed: AtomicBool::new(false),
             registry: RwLock::new(Registry::default()),
             page_calls: Mutex::new(HashMap::new()),
+            host_calls: Mutex::new(HashSet::new()),
+            state: Mutex::new(StateStore::default()),
+            channels: Mutex::new(HashMap::new()),
             events,
             shutdown_done: Mutex::new(false),
             shutdown_signal: Condvar::new(),
@@ -248,19 +313,55 @@ impl App {
         self.send(Command::Navigate { id: webview, url: url.to_owned() })
     }
 
+    fn webview_target(&self, webview: u64) -> Result<PostTarget> {
+        if webview == 0 {
+            Ok(PostTarget::App(self.shared().key))
+        } else {
+            self.check_webview(webview)?;
+            Ok(PostTarget::Webview(webview))
+        }
+    }
+
+    fn check_bytes(&self, what: &str, bytes: &[u8]) -> Result<()> {
+        let max = self.shared().options.max_message_bytes;
+        if bytes.len() > max {
+            return Err(Error::new(
+                ErrorCode::TooLarge,
+                format!("{what} is {} bytes, more than max_message_bytes ({max})", bytes.len()),
+            ));
+        }
+        Ok(())
+    }
+
     /// Sends `payload` (JSON text) on `channel` to the page of `webview`, or of every webview of
     /// the app when `webview` is 0. The page receives it with `host.on(channel, fn)`.
     pub fn post(&self, webview: u64, channel: &str, payload: &str) -> Result<()> {
         self.check_open()?;
         check_name("channel", channel)?;
         check_payload("payload", payload, self.shared().options.max_message_bytes)?;
-        let target = if webview == 0 {
-            PostTarget::App(self.shared().key)
-        } else {
-            self.check_webview(webview)?;
-            PostTarget::Webview(webview)
-        };
-        self.send(Command::Post { target, channel: channel.to_owned(), payload: payload.to_owned() })
+        let target = self.webview_target(webview)?;
+        self.send(Command::Post { target, channel: channel.to_owned(), payload: Payload::Json(payload.to_owned()) })
+    }
+
+    /// Sends `payload` (JSON text) on `channel` to the page of the webview of `window`.
+    pub fn post_window(&self, window: u64, channel: &str, payload: &str) -> Result<()> {
+        self.check_open()?;
+        check_name("channel", channel)?;
+        check_payload("payload", payload, self.shared().options.max_message_bytes)?;
+        self.check_window(window)?;
+        let target = PostTarget::Window(window);
+        self.send(Command::Post { target, channel: channel.to_owned(), payload: Payload::Json(payload.to_owned()) })
+    }
+
+    /// Sends `bytes` on `channel` to the page of `webview` (0: every webview of the app). The page's
+    /// listeners get a `Uint8Array`. The bytes travel as the body of a response to the page, not
+    /// as JSON or base64.
+    pub fn post_bytes(&self, webview: u64, channel: &str, bytes: &[u8]) -> Result<()> {
+        self.check_open()?;
+        check_name("channel", channel)?;
+        self.check_bytes("bytes", bytes)?;
+        let target = self.webview_target(webview)?;
+        self.send(Command::Post { target, channel: channel.to_owned(), payload: Payload::Bytes(bytes.to_vec()) })
     }
 
     /// Calls the page handler `name` (registered with `host.handle`) with `args` (a JSON array).
@@ -273,9 +374,101 @@ impl App {
         check_array("args", args, self.shared().options.max_message_bytes)?;
         self.check_webview(webview)?;
         let call = next_id();
+        self.shared().host_calls.lock().insert(call);
         let timeout = (timeout_ms > 0).then(|| Duration::from_millis(timeout_ms.into()));
         self.send(Command::Invoke { app: self.shared().key, webview, call, name: name.to_owned(), args: args.to_owned(), timeout })?;
         Ok(call)
+    }
+
+    /// Cancels a call the program made with [`App::invoke`]: its `invoke-result` comes at once with
+    /// `code` `TRANSOM_ERROR_CANCELLED`, and the page's eventual answer is dropped.
+    pub fn cancel_invoke(&self, call: u64) -> Result<()> {
+        self.check_open()?;
+        if !self.shared().host_calls.lock().contains(&call) {
+            return Err(Error::new(ErrorCode::NotFound, format!("no pending call with id {call}")));
+        }
+        self.send(Command::CancelInvoke { call })
+    }
+
+    /// Sets the shared state `key` (1 to 256 bytes) to `value` (JSON text). Every webview of the
+    /// app sees it (`host.state[key]`, `host.watchState`), pages loaded later too, and a
+    /// `state-changed` event follows. Returns the write's version: the highest version wins.
+    pub fn set_state(&self, key: &str, value: &str) -> Result<u64> {
+        self.check_open()?;
+        check_name("state key", key)?;
+        check_payload("state value", value, self.shared().options.max_message_bytes)?;
+        let version = self.shared().state.lock().write(key, value.to_owned());
+        self.send(Command::StateSet { app: self.shared().key, key: key.to_owned(), value: value.to_owned(), version })?;
+        Ok(version)
+    }
+
+    /// The current value (JSON text) of the shared state `key`.
+    ///
+    /// # Errors
+    /// `NotFound` when the key was never set.
+    pub fn state(&self, key: &str) -> Result<String> {
+        self.check_open()?;
+        self.shared()
+            .state
+            .lock()
+            .values
+            .get(key)
+            .map(|(_, value)| value.clone())
+            .ok_or_else(|| Error::new(ErrorCode::NotFound, format!("no state key {key:?}")))
+    }
+
+    /// Opens a channel `name` to the page of `webview`; the page gets it through
+    /// `host.onChannel(name, fn)` (without such a handler the page closes it and a
+    /// `channel-close` event says why). Returns the channel id at once.
+    pub fn open_channel(&self, webview: u64, name: &str) -> Result<u64> {
+        self.check_open()?;
+        check_name("channel name", name)?;
+        self.check_webview(webview)?;
+        let channel = next_id();
+        self.shared().channels.lock().insert(channel, ChannelCredit { webview, in_flight: 0, blocked: false });
+        self.send(Command::ChannelOpen { app: self.shared().key, webview, channel, name: name.to_owned() })?;
+        Ok(channel)
+    }
+
+    fn channel_send(&self, channel: u64, payload: Payload) -> Result<()> {
+        let charge = payload.len() as u64;
+        let webview = {
+            let mut channels = self.shared().channels.lock();
+            let credit = channels.get_mut(&channel).ok_or_else(|| Error::not_found("channel", channel))?;
+            if credit.in_flight > 0 && credit.in_flight + charge > CHANNEL_WINDOW {
+                credit.blocked = true;
+                return Err(Error::new(
+                    ErrorCode::WouldBlock,
+                    format!("channel {channel}: the page has not taken {} bytes yet; wait for channel-ready", credit.in_flight),
+                ));
+            }
+            credit.in_flight += charge;
+            credit.webview
+        };
+        self.send(Command::ChannelSend { channel, webview, payload, charge })
+    }
+
+    /// Sends `payload` (JSON text) through a channel, in order. At most 4 MiB may be in flight (sent
+    /// and not yet taken by the page); past that nothing is sent, the call returns `WouldBlock`
+    /// and a `channel-ready` event follows when the page has caught up.
+    pub fn send_channel(&self, channel: u64, payload: &str) -> Result<()> {
+        self.check_open()?;
+        check_payload("payload", payload, self.shared().options.max_message_bytes)?;
+        self.channel_send(channel, Payload::Json(payload.to_owned()))
+    }
+
+    /// Like [`App::send_channel`] with bytes: the page's listeners get a `Uint8Array`.
+    pub fn send_channel_bytes(&self, channel: u64, bytes: &[u8]) -> Result<()> {
+        self.check_open()?;
+        self.check_bytes("bytes", bytes)?;
+        self.channel_send(channel, Payload::Bytes(bytes.to_vec()))
+    }
+
+    /// Closes a channel; the page's side sees it close ("closed by the program").
+    pub fn close_channel(&self, channel: u64) -> Result<()> {
+        self.check_open()?;
+        let credit = self.shared().channels.lock().remove(&channel).ok_or_else(|| Error::not_found("channel", channel))?;
+        self.send(Command::ChannelClose { channel, webview: credit.webview })
     }
 
     fn answer(&self, call: u64, result: std::result::Result<String, String>) -> Result<()> {
@@ -311,7 +504,12 @@ impl App {
     /// # Errors
     /// `Timeout` when no event came in time; `Closed` when the app is shut down and drained.
     pub fn next_event(&self, timeout: Option<Duration>) -> Result<Event> {
-        self.shared().events.next(timeout)
+        let event = self.shared().events.next(timeout)?;
+        if let Some(credit) = event.credit() {
+            // The program took a channel message: the page may send that much more.
+            let _ = self.send(Command::ChannelTaken { credit });
+        }
+        Ok(event)
     }
 
     /// A file descriptor that is readable while events are pending (Linux: an eventfd), for

@@ -36,11 +36,15 @@ pub enum ErrorCode {
     Platform = 10,
     /// A panic was caught inside transom; the operation did not complete.
     Panic = 11,
+    /// A channel's receiver is behind: nothing was sent; send again after `channel-ready`.
+    WouldBlock = 12,
+    /// The call was cancelled by the side that made it.
+    Cancelled = 13,
 }
 
 impl ErrorCode {
     /// Every code, in numeric order.
-    pub const ALL: [ErrorCode; 12] = [
+    pub const ALL: [ErrorCode; 14] = [
         ErrorCode::Ok,
         ErrorCode::NullArgument,
         ErrorCode::InvalidUtf8,
@@ -53,6 +57,8 @@ impl ErrorCode {
         ErrorCode::Unsupported,
         ErrorCode::Platform,
         ErrorCode::Panic,
+        ErrorCode::WouldBlock,
+        ErrorCode::Cancelled,
     ];
 
     /// The stable name, as in the C header and the host protocol: `"TRANSOM_ERROR_INVALID_JSON"`.
@@ -76,6 +82,8 @@ impl ErrorCode {
             ErrorCode::Unsupported => "TRANSOM_ERROR_UNSUPPORTED\0",
             ErrorCode::Platform => "TRANSOM_ERROR_PLATFORM\0",
             ErrorCode::Panic => "TRANSOM_ERROR_PANIC\0",
+            ErrorCode::WouldBlock => "TRANSOM_ERROR_WOULD_BLOCK\0",
+            ErrorCode::Cancelled => "TRANSOM_ERROR_CANCELLED\0",
         }
     }
 

@@ -11,6 +11,7 @@ use std::time::Duration;
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TryRecvError};
 
 use crate::error::{Error, ErrorCode, Result};
+use crate::json::JsonObject;
 
 /// The kind of an event (C: `transom_event_kind`). Numbers are stable; new kinds get new numbers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -54,6 +55,23 @@ pub enum EventKind {
     /// A page message was dropped to protect the program (`window`, `webview`, `reason`:
     /// `"unsigned-message"` or `"malformed-message: …"`, `origin`: the page's URL).
     Security = 16,
+    /// A page opened a channel with `host.channel(name)` (`window`, `webview`, `channel`, `name`).
+    ChannelOpen = 17,
+    /// A message came through a channel (`window`, `webview`, `channel`, and `payload` or
+    /// `bytes`). Taking the event gives the page's window back its credit.
+    ChannelMessage = 18,
+    /// A channel closed: by the page, or because its page went away (`window`, `webview`,
+    /// `channel`, `reason`). Not sent for `transom_channel_close`.
+    ChannelClose = 19,
+    /// A channel that answered `TRANSOM_ERROR_WOULD_BLOCK` has room again (`window`, `webview`,
+    /// `channel`).
+    ChannelReady = 20,
+    /// A shared state key changed (`key`, `value`, `version`, `source`: `"host"` or `"page"`, and
+    /// `window`/`webview` when a page wrote it).
+    StateChanged = 21,
+    /// A page gave up on a call it made (its `host.invokeWith` timeout ran out); answering it now
+    /// gets `TRANSOM_ERROR_NOT_FOUND` (`window`, `webview`, `call`, `reason`).
+    InvokeCancelled = 22,
 }
 
 impl EventKind {
@@ -77,17 +95,26 @@ impl EventKind {
             EventKind::WebviewCreated => "webview-created",
             EventKind::WebviewDestroyed => "webview-destroyed",
             EventKind::Security => "security",
+            EventKind::ChannelOpen => "channel-open",
+            EventKind::ChannelMessage => "channel-message",
+            EventKind::ChannelClose => "channel-close",
+            EventKind::ChannelReady => "channel-ready",
+            EventKind::StateChanged => "state-changed",
+            EventKind::InvokeCancelled => "invoke-cancelled",
         }
     }
 }
 
-/// One event: its kind, the window and webview it concerns (0 where none) and its JSON text.
+/// One event: its kind, the window and webview it concerns (0 where none), its JSON text and,
+/// for a binary message, its bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
     kind: EventKind,
     window: u64,
     webview: u64,
     json: String,
+    bytes: Option<Vec<u8>>,
+    credit: Option<Credit>,
 }
 
 impl Event {
@@ -107,86 +134,98 @@ impl Event {
     pub fn json(&self) -> &str {
         &self.json
     }
-    /// Takes the JSON text out of the event.
-    pub fn into_json(self) -> String {
-        self.json
+    /// The bytes of a binary message (`message` or `channel-message` with a `bytes` field).
+    pub fn bytes(&self) -> Option<&[u8]> {
+        self.bytes.as_deref()
+    }
+    /// Takes the JSON text and the bytes out of the event.
+    pub fn into_parts(self) -> (String, Option<Vec<u8>>) {
+        (self.json, self.bytes)
+    }
+    pub(crate) fn credit(&self) -> Option<Credit> {
+        self.credit
     }
 }
 
-/// Builds the JSON text of an event field by field. Strings are escaped with serde_json;
-/// payloads are copied as they are (they were checked to be JSON before).
+/// Builds an event: its JSON text field by field, and what travels beside it.
 pub(crate) struct EventBuilder {
     kind: EventKind,
     window: u64,
     webview: u64,
-    json: String,
+    json: JsonObject,
+    bytes: Option<Vec<u8>>,
+    credit: Option<Credit>,
 }
 
 impl EventBuilder {
     pub(crate) fn new(kind: EventKind, window: u64, webview: u64) -> EventBuilder {
-        let mut json = String::with_capacity(96);
-        json.push_str("{\"type\":\"");
-        json.push_str(kind.name());
-        json.push('"');
-        let mut builder = EventBuilder { kind, window, webview, json };
+        let mut json = JsonObject::with_capacity(96).string("type", kind.name());
         if window != 0 {
-            builder = builder.id("window", window);
+            json = json.id("window", window);
         }
         if webview != 0 {
-            builder = builder.id("webview", webview);
+            json = json.id("webview", webview);
         }
-        builder
-    }
-
-    fn key(&mut self, key: &str) {
-        self.json.push_str(",\"");
-        self.json.push_str(key);
-        self.json.push_str("\":");
+        EventBuilder { kind, window, webview, json, bytes: None, credit: None }
     }
 
     pub(crate) fn id(mut self, key: &str, value: u64) -> Self {
-        self.key(key);
-        self.json.push_str(&value.to_string());
+        self.json = self.json.id(key, value);
         self
     }
 
     pub(crate) fn number(mut self, key: &str, value: f64) -> Self {
-        self.key(key);
-        // JSON has no NaN or infinity.
-        let text = if value.is_finite() { serde_json::to_string(&value).unwrap_or_default() } else { "null".into() };
-        self.json.push_str(&text);
+        self.json = self.json.number(key, value);
         self
     }
 
     pub(crate) fn boolean(mut self, key: &str, value: bool) -> Self {
-        self.key(key);
-        self.json.push_str(if value { "true" } else { "false" });
+        self.json = self.json.boolean(key, value);
         self
     }
 
     pub(crate) fn string(mut self, key: &str, value: &str) -> Self {
-        self.key(key);
-        push_json_string(&mut self.json, value);
+        self.json = self.json.string(key, value);
         self
     }
 
     /// Copies `json` (already checked to be one JSON value) as the field's value.
     pub(crate) fn raw(mut self, key: &str, json: &str) -> Self {
-        self.key(key);
-        self.json.push_str(json);
+        self.json = self.json.raw(key, json);
         self
     }
 
-    pub(crate) fn build(mut self) -> Event {
-        self.json.push('}');
-        Event { kind: self.kind, window: self.window, webview: self.webview, json: self.json }
+    /// Attaches a binary payload: the JSON gets `"bytes":LENGTH`.
+    pub(crate) fn bytes(mut self, bytes: Vec<u8>) -> Self {
+        self.json = self.json.id("bytes", bytes.len() as u64);
+        self.bytes = Some(bytes);
+        self
+    }
+
+    /// Marks the event as consuming `credit` of a channel's window (see [`Credit`]).
+    pub(crate) fn credit(mut self, credit: Credit) -> Self {
+        self.credit = Some(credit);
+        self
+    }
+
+    pub(crate) fn build(self) -> Event {
+        Event {
+            kind: self.kind,
+            window: self.window,
+            webview: self.webview,
+            json: self.json.finish(),
+            bytes: self.bytes,
+            credit: self.credit,
+        }
     }
 }
 
-/// Appends `value` as a JSON string literal.
-pub(crate) fn push_json_string(out: &mut String, value: &str) {
-    // Writing a &str with serde_json cannot fail.
-    out.push_str(&serde_json::to_string(value).unwrap_or_else(|_| "\"\"".into()));
+/// What a `channel-message` event gives back to the page's window when the program takes it:
+/// the channel and the charge the page counted for the message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Credit {
+    pub channel: u64,
+    pub charge: u64,
 }
 
 /// The queue between the GUI thread (producer) and the program (consumer), with an eventfd that

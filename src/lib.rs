@@ -47,6 +47,7 @@ mod error;
 mod event;
 pub mod ffi;
 mod gui;
+mod json;
 mod options;
 mod page;
 pub mod protocol;

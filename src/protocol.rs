@@ -10,7 +10,7 @@ use serde_json::value::RawValue;
 
 use crate::app::App;
 use crate::error::{Error, ErrorCode, Result};
-use crate::event::push_json_string;
+use crate::json::{push_json_string, JsonObject};
 
 /// The protocol version, sent in the `hello` line. Raised when a change would break a peer.
 pub const PROTOCOL_VERSION: u32 = 1;
@@ -35,7 +35,8 @@ struct Request<'a> {
     props: Option<&'a RawValue>,
     script: Option<String>,
     url: Option<String>,
-    channel: Option<String>,
+    /// A channel name (`post`) or a channel id (`channel.send`, `channel.close`).
+    channel: Option<NameOrId>,
     #[serde(default, borrow, deserialize_with = "present")]
     payload: Option<&'a RawValue>,
     name: Option<String>,
@@ -45,6 +46,17 @@ struct Request<'a> {
     #[serde(default, borrow, deserialize_with = "present")]
     value: Option<&'a RawValue>,
     message: Option<String>,
+    key: Option<String>,
+    /// Bytes, base64-encoded (RFC 4648 with padding), in place of `payload`.
+    base64: Option<String>,
+}
+
+/// `channel` is a name in `post` and an id in the `channel.*` commands.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum NameOrId {
+    Id(u64),
+    Name(String),
 }
 
 /// Keeps a present JSON `null` as `Some("null")`: only an absent field is `None`.
@@ -60,16 +72,22 @@ const COMMANDS: &[(&str, &[&str], &[&str])] = &[
     ("webview.create", &["window"], &["options"]),
     ("webview.eval", &["webview", "script"], &[]),
     ("webview.navigate", &["webview", "url"], &[]),
-    ("post", &["channel", "payload"], &["webview"]),
+    ("post", &["channel"], &["webview", "window", "payload", "base64"]),
     ("invoke", &["webview", "name"], &["args", "timeout_ms"]),
+    ("invoke.cancel", &["call"], &[]),
     ("resolve", &["call"], &["value"]),
     ("reject", &["call", "message"], &[]),
+    ("state.set", &["key", "value"], &[]),
+    ("state.get", &["key"], &[]),
+    ("channel.open", &["webview", "name"], &[]),
+    ("channel.send", &["channel"], &["payload", "base64"]),
+    ("channel.close", &["channel"], &[]),
     ("shutdown", &[], &[]),
 ];
 
 impl Request<'_> {
     fn present(&self) -> Vec<&'static str> {
-        let fields: [(&'static str, bool); 14] = [
+        let fields: [(&'static str, bool); 16] = [
             ("window", self.window.is_some()),
             ("webview", self.webview.is_some()),
             ("call", self.call.is_some()),
@@ -84,6 +102,8 @@ impl Request<'_> {
             ("timeout_ms", self.timeout_ms.is_some()),
             ("value", self.value.is_some()),
             ("message", self.message.is_some()),
+            ("key", self.key.is_some()),
+            ("base64", self.base64.is_some()),
         ];
         fields.iter().filter(|(_, p)| *p).map(|(n, _)| *n).collect()
     }
@@ -100,6 +120,14 @@ impl Request<'_> {
         }
         if let Some(extra) = present.iter().find(|f| !required.contains(f) && !optional.contains(f)) {
             return Err(Error::invalid_argument(format!("{cmd}: unexpected field `{extra}`")));
+        }
+        for pair in [["payload", "base64"], ["webview", "window"]] {
+            if pair.iter().all(|f| present.contains(f)) {
+                return Err(Error::invalid_argument(format!("{cmd}: `{}` and `{}` exclude each other", pair[0], pair[1])));
+            }
+        }
+        if matches!(cmd, "post" | "channel.send") && !present.contains(&"payload") && !present.contains(&"base64") {
+            return Err(Error::invalid_argument(format!("{cmd}: missing field `payload` (or `base64`)")));
         }
         Ok(())
     }
@@ -129,62 +157,86 @@ fn execute_with_req(app: &App, line: &str) -> Result<String> {
     let request: Request<'_> = serde_json::from_str(line).map_err(|e| Error::from_json("command", &e))?;
     let cmd = request.cmd.as_deref().ok_or_else(|| Error::invalid_argument("command: missing field `cmd`"))?;
     request.check_fields(cmd)?;
-    let mut reply = Reply::new(request.req);
+    let mut reply = JsonObject::with_capacity(48).string("type", "ok");
+    if let Some(req) = request.req {
+        reply = reply.id("req", req);
+    }
     let r = &request;
     // check_fields guarantees that required fields are present.
+    let text = |field: &Option<String>| field.as_deref().unwrap_or("").to_owned();
+    let id = |field: Option<u64>| field.unwrap_or(0);
     match cmd {
-        "window.create" => {
-            let window = app.create_window(r.options.map_or("{}", RawValue::get))?;
-            reply.id("window", window);
+        "window.create" => reply = reply.id("window", app.create_window(raw(r.options, "{}"))?),
+        "window.set" => app.set_window(id(r.window), raw(r.props, ""))?,
+        "window.close" => app.close_window(id(r.window))?,
+        "webview.create" => reply = reply.id("webview", app.create_webview(id(r.window), raw(r.options, "{}"))?),
+        "webview.eval" => app.eval(id(r.webview), &text(&r.script))?,
+        "webview.navigate" => app.navigate(id(r.webview), &text(&r.url))?,
+        "post" => {
+            let channel = r.channel_name()?;
+            match (&r.base64, r.window) {
+                (Some(encoded), _) if r.window.is_none() => app.post_bytes(id(r.webview), channel, &decode_base64(encoded)?)?,
+                (Some(_), _) => return Err(Error::invalid_argument("post: bytes (`base64`) go to a `webview`, not a `window`")),
+                (None, Some(window)) => app.post_window(window, channel, raw(r.payload, "null"))?,
+                (None, None) => app.post(id(r.webview), channel, raw(r.payload, "null"))?,
+            }
         }
-        "window.set" => app.set_window(r.window.unwrap_or(0), r.props.map_or("", RawValue::get))?,
-        "window.close" => app.close_window(r.window.unwrap_or(0))?,
-        "webview.create" => {
-            let webview = app.create_webview(r.window.unwrap_or(0), r.options.map_or("{}", RawValue::get))?;
-            reply.id("webview", webview);
-        }
-        "webview.eval" => app.eval(r.webview.unwrap_or(0), r.script.as_deref().unwrap_or(""))?,
-        "webview.navigate" => app.navigate(r.webview.unwrap_or(0), r.url.as_deref().unwrap_or(""))?,
-        "post" => app.post(
-            r.webview.unwrap_or(0),
-            r.channel.as_deref().unwrap_or(""),
-            r.payload.map_or("null", RawValue::get),
-        )?,
         "invoke" => {
-            let call = app.invoke(
-                r.webview.unwrap_or(0),
-                r.name.as_deref().unwrap_or(""),
-                r.args.map_or("[]", RawValue::get),
-                r.timeout_ms.unwrap_or(0),
-            )?;
-            reply.id("call", call);
+            let call = app.invoke(id(r.webview), &text(&r.name), raw(r.args, "[]"), r.timeout_ms.unwrap_or(0))?;
+            reply = reply.id("call", call);
         }
-        "resolve" => app.resolve(r.call.unwrap_or(0), r.value.map_or("null", RawValue::get))?,
-        "reject" => app.reject(r.call.unwrap_or(0), r.message.as_deref().unwrap_or(""))?,
+        "invoke.cancel" => app.cancel_invoke(id(r.call))?,
+        "resolve" => app.resolve(id(r.call), raw(r.value, "null"))?,
+        "reject" => app.reject(id(r.call), &text(&r.message))?,
+        "state.set" => reply = reply.id("version", app.set_state(&text(&r.key), raw(r.value, "null"))?),
+        "state.get" => reply = reply.raw("value", &app.state(&text(&r.key))?),
+        "channel.open" => reply = reply.id("channel", app.open_channel(id(r.webview), &text(&r.name))?),
+        "channel.send" => {
+            let channel = r.channel_id()?;
+            match &r.base64 {
+                Some(encoded) => app.send_channel_bytes(channel, &decode_base64(encoded)?)?,
+                None => app.send_channel(channel, raw(r.payload, "null"))?,
+            }
+        }
+        "channel.close" => app.close_channel(r.channel_id()?)?,
         "shutdown" => app.shutdown()?,
         _ => return Err(Error::new(ErrorCode::InvalidArgument, format!("unknown command {cmd:?}"))),
     }
     Ok(reply.finish())
 }
 
-/// Builds `{"type":"ok","req":n,…}`.
-struct Reply(String);
-
-impl Reply {
-    fn new(req: Option<u64>) -> Reply {
-        let mut s = String::from("{\"type\":\"ok\"");
-        if let Some(req) = req {
-            s.push_str(&format!(",\"req\":{req}"));
+impl Request<'_> {
+    fn channel_name(&self) -> Result<&str> {
+        match &self.channel {
+            Some(NameOrId::Name(name)) => Ok(name),
+            _ => Err(Error::invalid_argument("post: `channel` must be a channel name (a string)")),
         }
-        Reply(s)
     }
-    fn id(&mut self, key: &str, id: u64) {
-        self.0.push_str(&format!(",\"{key}\":{id}"));
+    fn channel_id(&self) -> Result<u64> {
+        match &self.channel {
+            Some(NameOrId::Id(id)) => Ok(*id),
+            _ => Err(Error::invalid_argument("`channel` must be a channel id (an integer)")),
+        }
     }
-    fn finish(mut self) -> String {
-        self.0.push('}');
-        self.0
-    }
+}
+
+/// The text of a raw JSON field, or `default` when absent.
+fn raw<'a>(field: Option<&'a RawValue>, default: &'a str) -> &'a str {
+    field.map_or(default, RawValue::get)
+}
+
+/// Decodes the `base64` field (RFC 4648, standard alphabet, with padding).
+fn decode_base64(text: &str) -> Result<Vec<u8>> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .map_err(|e| Error::invalid_argument(format!("`base64` is not base64: {e}")))
+}
+
+/// Encodes bytes for an event line (`transom-host` adds them to events with `bytes`).
+pub fn encode_base64(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
 /// `{"type":"error","req":n,"code":"TRANSOM_ERROR_…","message":…}`; `req` is left out when the line

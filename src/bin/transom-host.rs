@@ -118,6 +118,18 @@ fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// The line of an event: its JSON, and for a binary message its bytes in a `base64` field.
+fn event_line(event: &transom::Event) -> std::borrow::Cow<'_, str> {
+    match event.bytes() {
+        None => event.json().into(),
+        Some(bytes) => {
+            let json = event.json();
+            let open = &json[..json.len() - 1];
+            format!("{open},\"base64\":\"{}\"}}", transom::protocol::encode_base64(bytes)).into()
+        }
+    }
+}
+
 /// Writes every event as a line, flushing when no more are waiting.
 fn forward_events(app: &App, out: &Output) {
     loop {
@@ -126,11 +138,11 @@ fn forward_events(app: &App, out: &Output) {
             Err(_) => return, // Closed: every event was written.
         };
         let mut o = out.lock();
-        if !write_line(&mut o, event.json()) {
+        if !write_line(&mut o, &event_line(&event)) {
             return;
         }
         while let Ok(event) = app.next_event(Some(std::time::Duration::ZERO)) {
-            if !write_line(&mut o, event.json()) {
+            if !write_line(&mut o, &event_line(&event)) {
                 return;
             }
         }

@@ -15,14 +15,15 @@ pub struct transom_event {
     webview: u64,
     /// The event's JSON text followed by a NUL byte.
     json: String,
+    bytes: Option<Vec<u8>>,
 }
 
 impl From<Event> for transom_event {
     fn from(event: Event) -> Self {
         let (kind, window, webview) = (event.kind(), event.window(), event.webview());
-        let mut json = event.into_json();
+        let (mut json, bytes) = event.into_parts();
         json.push('\0');
-        transom_event { kind, window, webview, json }
+        transom_event { kind, window, webview, json, bytes }
     }
 }
 
@@ -110,6 +111,32 @@ pub unsafe extern "C" fn transom_event_json(event: *const transom_event) -> *con
         match unsafe { event.as_ref() } {
             Some(e) => e.json.as_ptr().cast(),
             None => b"\0".as_ptr().cast(),
+        }
+    })
+}
+
+/// The bytes of a binary message: a `message` or `channel-message` event whose JSON has a `bytes`
+/// field (its length) instead of `payload`. Writes the length in bytes to `*len_out` and returns a
+/// pointer to the bytes, which belong to the event and stay valid until `transom_event_free`.
+/// Returns NULL (and leaves `*len_out` untouched) for an event without bytes, a NULL event or a
+/// NULL `len_out`. A zero-length message gives a non-NULL pointer and 0.
+///
+/// # Safety
+/// `event` is NULL or a live event; `len_out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn transom_event_bytes(event: *const transom_event, len_out: *mut usize) -> *const u8 {
+    guard_value(std::ptr::null(), || {
+        // SAFETY: per this function's contract.
+        let Some(bytes) = unsafe { event.as_ref() }.and_then(|e| e.bytes.as_deref()) else { return std::ptr::null() };
+        if len_out.is_null() {
+            return std::ptr::null();
+        }
+        // SAFETY: checked non-NULL; writable per contract.
+        unsafe { *len_out = bytes.len() };
+        if bytes.is_empty() {
+            std::ptr::NonNull::<u8>::dangling().as_ptr()
+        } else {
+            bytes.as_ptr()
         }
     })
 }

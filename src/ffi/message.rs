@@ -114,3 +114,86 @@ pub unsafe extern "C" fn transom_reject(app: *mut transom_app, call: u64, messag
         app.reject(call, message)
     })
 }
+
+/// Borrows `len` bytes at `data` (NULL is fine when `len` is 0).
+///
+/// # Safety
+/// `data` is NULL or points to `len` readable bytes for the duration of the call.
+pub(super) unsafe fn bytes_arg<'a>(data: *const u8, len: usize) -> Result<&'a [u8], crate::Error> {
+    if len == 0 {
+        return Ok(&[]);
+    }
+    if data.is_null() {
+        return Err(crate::Error::new(crate::ErrorCode::NullArgument, "`data` is NULL"));
+    }
+    // SAFETY: non-NULL and `len` readable bytes per the caller's contract.
+    Ok(unsafe { std::slice::from_raw_parts(data, len) })
+}
+
+/// Sends `payload_json` on `channel` to the page of the webview of `window` (as `transom_post` to
+/// that webview).
+///
+/// Errors: as `transom_post`; `TRANSOM_ERROR_NOT_FOUND` for an unknown or closed window.
+///
+/// # Safety
+/// `app` is NULL or a live app; `channel` and `payload_json` are NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn transom_post_window(
+    app: *mut transom_app,
+    window: u64,
+    channel: *const c_char,
+    payload_json: *const c_char,
+) -> transom_result {
+    guard(|| {
+        // SAFETY: per this function's contract.
+        let app = unsafe { app_arg(app) }?;
+        // SAFETY: per this function's contract.
+        let channel = unsafe { str_arg(channel, "channel") }?;
+        // SAFETY: per this function's contract.
+        let payload = unsafe { str_arg(payload_json, "payload_json") }?;
+        app.post_window(window, channel, payload)
+    })
+}
+
+/// Sends `len` bytes at `data` on `channel` to the page of `webview` (0: every webview of the app).
+/// The page's `host.on(channel, fn)` listeners get a `Uint8Array`. The bytes are copied before the
+/// call returns; they reach the page as the body of a response, not as JSON or base64.
+///
+/// Errors: `TRANSOM_ERROR_NULL_ARGUMENT` (`data` NULL with `len` > 0), `TRANSOM_ERROR_TOO_LARGE`,
+/// and as `transom_post`.
+///
+/// # Safety
+/// `app` is NULL or a live app; `channel` is NULL or NUL-terminated; `data` points to `len`
+/// readable bytes (or is NULL with `len` 0).
+#[no_mangle]
+pub unsafe extern "C" fn transom_post_bytes(
+    app: *mut transom_app,
+    webview: u64,
+    channel: *const c_char,
+    data: *const u8,
+    len: usize,
+) -> transom_result {
+    guard(|| {
+        // SAFETY: per this function's contract.
+        let app = unsafe { app_arg(app) }?;
+        // SAFETY: per this function's contract.
+        let channel = unsafe { str_arg(channel, "channel") }?;
+        // SAFETY: per this function's contract.
+        let bytes = unsafe { bytes_arg(data, len) }?;
+        app.post_bytes(webview, channel, bytes)
+    })
+}
+
+/// Cancels a call the program made with `transom_invoke`: its `invoke-result` follows at once with
+/// `"ok":false` and `"code":"TRANSOM_ERROR_CANCELLED"`; the page's answer, if it comes, is dropped.
+///
+/// Errors: `TRANSOM_ERROR_NULL_ARGUMENT`, `TRANSOM_ERROR_NOT_FOUND` (no such pending call),
+/// `TRANSOM_ERROR_CLOSED`.
+///
+/// # Safety
+/// `app` is NULL or a live app.
+#[no_mangle]
+pub unsafe extern "C" fn transom_invoke_cancel(app: *mut transom_app, call: u64) -> transom_result {
+    // SAFETY: per this function's contract.
+    guard(|| unsafe { app_arg(app) }?.cancel_invoke(call))
+}

@@ -13,8 +13,10 @@
 #![allow(non_camel_case_types)]
 
 mod app;
+mod channel;
 mod event;
 mod message;
+mod state;
 mod webview;
 mod window;
 
@@ -25,8 +27,10 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use crate::error::{Error, ErrorCode};
 
 pub use app::*;
+pub use channel::*;
 pub use event::*;
 pub use message::*;
+pub use state::*;
 pub use webview::*;
 pub use window::*;
 
@@ -59,6 +63,10 @@ pub const TRANSOM_ERROR_UNSUPPORTED: transom_result = 9;
 pub const TRANSOM_ERROR_PLATFORM: transom_result = 10;
 /// A panic was caught inside transom; the call did not complete.
 pub const TRANSOM_ERROR_PANIC: transom_result = 11;
+/// A channel's receiver is behind: nothing was sent; send again after its `channel-ready` event.
+pub const TRANSOM_ERROR_WOULD_BLOCK: transom_result = 12;
+/// The call was cancelled by the side that made it (`invoke-result` of `transom_invoke_cancel`).
+pub const TRANSOM_ERROR_CANCELLED: transom_result = 13;
 
 thread_local! {
     static LAST_ERROR: RefCell<CString> = RefCell::new(CString::default());
@@ -157,6 +165,8 @@ mod tests {
             (TRANSOM_ERROR_UNSUPPORTED, "TRANSOM_ERROR_UNSUPPORTED"),
             (TRANSOM_ERROR_PLATFORM, "TRANSOM_ERROR_PLATFORM"),
             (TRANSOM_ERROR_PANIC, "TRANSOM_ERROR_PANIC"),
+            (TRANSOM_ERROR_WOULD_BLOCK, "TRANSOM_ERROR_WOULD_BLOCK"),
+            (TRANSOM_ERROR_CANCELLED, "TRANSOM_ERROR_CANCELLED"),
         ];
         assert_eq!(constants.len(), ErrorCode::ALL.len());
         for (value, name) in constants {

@@ -1,104 +1,120 @@
 //! The GUI thread's event loop: the registry of windows and webviews, command execution, window
-//! events, and the per-turn delivery of everything queued for each page in one evaluation.
+//! events, and the per-turn delivery of everything queued for each page in one evaluation. What
+//! travels between the program and its pages (calls, channels, state, bytes) is in `exchange.rs`.
 
-use std::collections::{BinaryHeap, HashMap};
 use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::Receiver;
+use parking_lot::Mutex;
 use tao::event::{Event as TaoEvent, StartCause, WindowEvent};
 use tao::event_loop::{ControlFlow, EventLoopBuilder, EventLoopWindowTarget};
 use tao::platform::run_return::EventLoopExtRunReturn;
 use tao::window::{Window, WindowId};
 
-use super::{webview, window, Command, PostTarget, Started};
-use crate::app::{next_id, AppShared, EventCallback, PageCall};
+use super::{webview, window, Command, Payload, PostTarget, Started};
+use crate::app::{AppShared, EventCallback};
 use crate::error::{Error, ErrorCode};
-use crate::options::check_name;
-use crate::event::{Event, EventBuilder, EventKind, EventSender};
-use crate::page::{self, PageMessage, Rejected};
+use crate::event::{Credit, Event, EventBuilder, EventKind, EventSender};
+use crate::options::WebviewOptions;
+use crate::page::{self, Blobs};
 
-struct GuiApp {
-    shared: Arc<AppShared>,
+pub(super) struct GuiApp {
+    pub shared: Arc<AppShared>,
     events: EventSender,
     callback: Option<EventCallback>,
 }
 
 impl GuiApp {
-    fn emit(&mut self, event: Event) {
+    /// Hands an event to the program; returns its channel credit when the program has taken it
+    /// now (a callback), so that the page gets it back.
+    fn emit(&mut self, event: Event) -> Option<Credit> {
         match &mut self.callback {
-            Some(callback) => callback(event),
-            None => self.shared.events.push(&self.events, event),
+            Some(callback) => {
+                let credit = event.credit();
+                callback(event);
+                credit
+            }
+            None => {
+                self.shared.events.push(&self.events, event);
+                None
+            }
         }
     }
 }
 
-struct GuiWindow {
-    app: u64,
+pub(super) struct GuiWindow {
+    pub app: u64,
     window: Window,
     limits: window::Limits,
     close_guard: bool,
     transparent: bool,
-    webview: Option<u64>,
+    pub webview: Option<u64>,
 }
 
 /// What waits to be delivered to a page.
-enum Outgoing {
+pub(super) enum Outgoing {
     /// A posted message for `window.__transom_receive`; it goes to whichever page is loaded.
     Post(String),
-    /// A call or an answer to a call for `window.__transom_receive`; it belongs to the current
-    /// page and is dropped if that page goes away first.
-    Call(String),
+    /// A message that belongs to the current page (a call, an answer, channel traffic); it is
+    /// dropped if that page goes away first.
+    ThisPage(String),
     /// A script from `transom_webview_eval`.
     Script(String),
 }
 
-struct GuiWebview {
-    app: u64,
-    window: u64,
-    webview: wry::WebView,
-    secret: String,
+pub(super) struct GuiWebview {
+    pub app: u64,
+    pub window: u64,
+    pub webview: wry::WebView,
+    pub secret: String,
+    /// The program's `init_script`, run after the runtime in every page.
+    pub init_script: Option<String>,
+    pub blobs: Arc<Mutex<Blobs>>,
     /// The page runtime said it is ready (its page's scripts have run); until then deliveries wait.
-    ready: bool,
-    outbox: Vec<Outgoing>,
+    pub ready: bool,
+    pub outbox: Vec<Outgoing>,
     /// Whether this webview is in `Gui::dirty`.
-    dirty: bool,
+    pub dirty: bool,
     /// Counts the pages this webview has shown; answers to a page's calls carry the number of the
     /// page that made them.
-    page: u64,
-}
-
-/// Where a page message came from.
-struct PageSource<'a> {
-    app: u64,
-    window: u64,
-    webview: u64,
-    page: u64,
-    origin: &'a str,
-    max: usize,
+    pub page: u64,
 }
 
 /// A call the program made to a page, waiting for its answer.
-struct HostCall {
-    app: u64,
-    webview: u64,
-    timeout: Option<Duration>,
+pub(super) struct HostCall {
+    pub app: u64,
+    pub webview: u64,
+    pub timeout: Option<Duration>,
 }
 
-struct Gui {
+/// An open channel, seen from the GUI thread.
+pub(super) struct GuiChannel {
+    pub app: u64,
+    pub webview: u64,
+}
+
+pub(super) struct Gui {
     commands: Receiver<Command>,
-    apps: HashMap<u64, GuiApp>,
-    windows: HashMap<u64, GuiWindow>,
+    pub apps: HashMap<u64, GuiApp>,
+    pub windows: HashMap<u64, GuiWindow>,
     tao_windows: HashMap<WindowId, u64>,
-    webviews: HashMap<u64, GuiWebview>,
-    calls: HashMap<u64, HostCall>,
+    pub webviews: HashMap<u64, GuiWebview>,
+    pub calls: HashMap<u64, HostCall>,
     /// Deadlines of calls with a timeout, earliest first.
-    deadlines: BinaryHeap<Reverse<(Instant, u64)>>,
-    timer: Timer,
+    pub deadlines: BinaryHeap<Reverse<(Instant, u64)>>,
+    pub timer: Timer,
     /// Webviews with something in their outbox, in the order they got it.
     dirty: Vec<u64>,
+    pub channels: HashMap<u64, GuiChannel>,
+    /// Charge of page channel messages the program took this turn, by channel: acknowledged to
+    /// the pages in one message per channel when the turn's deliveries go out.
+    pub taken: HashMap<u64, u64>,
+    /// Apps whose shared state changed this turn: their webviews' start-up scripts are renewed.
+    pub stale_scripts: HashSet<u64>,
 }
 
 /// Runs the event loop on the calling thread. `on_started` learns whether the windowing system
@@ -126,6 +142,9 @@ pub(super) fn run(commands: Receiver<Command>, on_started: Box<dyn FnOnce(Starte
         deadlines: BinaryHeap::new(),
         timer: Timer::default(),
         dirty: Vec::new(),
+        channels: HashMap::new(),
+        taken: HashMap::new(),
+        stale_scripts: HashSet::new(),
     };
     event_loop.run_return(move |event, target, control_flow| {
         let outcome = catch_unwind(AssertUnwindSafe(|| gui.handle(event, target)));
@@ -182,13 +201,14 @@ impl Gui {
         self.flush();
     }
 
-    fn emit(&mut self, app: u64, event: Event) {
-        if let Some(app) = self.apps.get_mut(&app) {
-            app.emit(event);
+    pub(super) fn emit(&mut self, app: u64, event: Event) {
+        let credit = self.apps.get_mut(&app).and_then(|a| a.emit(event));
+        if let Some(credit) = credit {
+            self.channel_taken(credit);
         }
     }
 
-    fn emit_error(&mut self, app: u64, id: u64, error: &Error) {
+    pub(super) fn emit_error(&mut self, app: u64, id: u64, error: &Error) {
         let event = EventBuilder::new(EventKind::Error, 0, 0)
             .id("id", id)
             .string("code", error.code.name())
@@ -203,16 +223,7 @@ impl Gui {
                 self.apps.insert(app.key, GuiApp { shared: app, events, callback: None });
             }
             Command::AppShutdown { app } => self.shutdown_app(app),
-            Command::SetCallback { app, callback } => {
-                if let Some(gui_app) = self.apps.get_mut(&app) {
-                    gui_app.callback = callback;
-                    if let Some(callback) = &mut gui_app.callback {
-                        while let Ok(event) = gui_app.shared.events.next(Some(Duration::ZERO)) {
-                            callback(event);
-                        }
-                    }
-                }
-            }
+            Command::SetCallback { app, callback } => self.set_callback(app, callback),
             Command::WindowCreate { app, id, options } => match window::build(target, &options) {
                 Ok((window, limits)) => {
                     self.tao_windows.insert(window.id(), id);
@@ -246,7 +257,7 @@ impl Gui {
             Command::WebviewCreate { app, window, id, options } => self.create_webview(app, window, id, &options),
             Command::Eval { id, script } => self.queue(id, Outgoing::Script(script)),
             Command::Navigate { id, url } => {
-                if let Some(w) = self.webviews.get_mut(&id) {
+                if let Some(w) = self.webviews.get(&id) {
                     let (app, result) = (w.app, w.webview.load_url(&url));
                     self.page_gone(id, "the page navigated away");
                     if let Err(e) = result {
@@ -255,27 +266,42 @@ impl Gui {
                 }
             }
             Command::Post { target, channel, payload } => {
-                let message = page::send_message(&channel, &payload);
-                match target {
-                    PostTarget::Webview(id) => self.queue(id, Outgoing::Post(message)),
-                    PostTarget::App(app) => {
-                        let mut ids: Vec<u64> =
-                            self.webviews.iter().filter(|(_, w)| w.app == app).map(|(id, _)| *id).collect();
-                        ids.sort_unstable();
-                        for id in ids {
-                            self.queue(id, Outgoing::Post(message.clone()));
+                let ids: Vec<u64> = match target {
+                    PostTarget::Webview(id) => vec![id],
+                    PostTarget::Window(window) => self.windows.get(&window).and_then(|w| w.webview).into_iter().collect(),
+                    PostTarget::App(app) => self.webviews_of(app),
+                };
+                for id in ids {
+                    let message = match &payload {
+                        Payload::Json(json) => page::send_message(&channel, json),
+                        Payload::Bytes(bytes) => {
+                            let Some(download) = self.stage_download(id, bytes.clone()) else { continue };
+                            page::message("send", channel.len()).string("c", &channel).id("b", download).finish()
                         }
-                    }
+                    };
+                    self.queue(id, Outgoing::Post(message));
                 }
             }
             Command::Invoke { app, webview, call, name, args, timeout } => {
                 self.invoke(app, webview, call, &name, &args, timeout)
             }
+            Command::CancelInvoke { call } => self.cancel_invoke(call),
             Command::Answer { webview, page, page_call, result } => {
                 if self.webviews.get(&webview).is_some_and(|w| w.page == page) {
-                    self.queue(webview, Outgoing::Call(page::result_message(page_call, &result)));
+                    self.queue(webview, Outgoing::ThisPage(page::result_message(page_call, &result)));
                 }
             }
+            Command::StateSet { app, key, value, version } => self.state_changed(app, &key, &value, version, None),
+            Command::ChannelOpen { app, webview, channel, name } => self.host_opens_channel(app, webview, channel, &name),
+            Command::ChannelSend { channel, webview, payload, charge } => {
+                self.host_sends_on_channel(channel, webview, payload, charge)
+            }
+            Command::ChannelClose { channel, webview } => {
+                if self.channels.remove(&channel).is_some() {
+                    self.queue(webview, Outgoing::ThisPage(page::message("chclose", 0).id("ch", channel).finish()));
+                }
+            }
+            Command::ChannelTaken { credit } => self.channel_taken(credit),
             Command::PageIpc { webview, origin, body } => self.page_ipc(webview, &origin, &body),
             Command::PageLoad { webview, finished, url } => self.page_load(webview, finished, &url),
             Command::TitleChanged { webview, title } => {
@@ -288,40 +314,84 @@ impl Gui {
         }
     }
 
-    fn create_webview(&mut self, app: u64, window: u64, id: u64, options: &crate::options::WebviewOptions) {
-        let Some(w) = self.windows.get_mut(&window) else {
-            // The window failed or closed before its webview was made.
-            if let Some(a) = self.apps.get(&app) {
-                a.shared.registry.write().webviews.remove(&id);
+    fn set_callback(&mut self, app: u64, callback: Option<EventCallback>) {
+        let mut credits = Vec::new();
+        if let Some(gui_app) = self.apps.get_mut(&app) {
+            gui_app.callback = callback;
+            if let Some(callback) = &mut gui_app.callback {
+                // What waits in the queue goes to the callback first, in order.
+                while let Ok(event) = gui_app.shared.events.next(Some(Duration::ZERO)) {
+                    credits.extend(event.credit());
+                    callback(event);
+                }
             }
-            let error = Error::not_found("window", window);
-            return self.emit_error(app, id, &error);
+        }
+        for credit in credits {
+            self.channel_taken(credit);
+        }
+    }
+
+    /// The webviews of an app, in id order.
+    pub(super) fn webviews_of(&self, app: u64) -> Vec<u64> {
+        let mut ids: Vec<u64> = self.webviews.iter().filter(|(_, w)| w.app == app).map(|(id, _)| *id).collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    /// The page runtime for a webview of `app`, with the app's current shared state.
+    fn runtime_for(&self, app: u64, secret: &str) -> String {
+        let shared = self.apps.get(&app).map(|a| a.shared.clone());
+        let (state, max) = shared.map_or(("{}".to_owned(), usize::MAX), |s| (s.state.lock().snapshot(), s.options.max_message_bytes));
+        page::runtime_script(secret, &state, max)
+    }
+
+    fn create_webview(&mut self, app: u64, window: u64, id: u64, options: &WebviewOptions) {
+        let forget = |gui: &Self| {
+            if let Some(a) = gui.apps.get(&app) {
+                let mut registry = a.shared.registry.write();
+                registry.webviews.remove(&id);
+                if let Some(slot) = registry.windows.get_mut(&window) {
+                    *slot = None;
+                }
+            }
+        };
+        let Some(transparent) = self.windows.get(&window).map(|w| w.transparent) else {
+            // The window failed or closed before its webview was made.
+            forget(self);
+            return self.emit_error(app, id, &Error::not_found("window", window));
         };
         let secret = page::new_secret();
-        match webview::build(&w.window, w.transparent, id, options, &secret) {
+        let blobs = Arc::new(Mutex::new(Blobs::default()));
+        let runtime = self.runtime_for(app, &secret);
+        let Some(w) = self.windows.get_mut(&window) else { return };
+        let setup = webview::Setup { id, options, runtime, secret: secret.clone(), blobs: blobs.clone() };
+        match webview::build(&w.window, transparent, setup) {
             Ok(webview) => {
                 w.webview = Some(id);
-                self.webviews.insert(
-                    id,
-                    GuiWebview { app, window, webview, secret, ready: false, outbox: Vec::new(), dirty: false, page: 0 },
-                );
+                let gui_webview = GuiWebview {
+                    app,
+                    window,
+                    webview,
+                    secret,
+                    init_script: options.init_script.clone(),
+                    blobs,
+                    ready: false,
+                    outbox: Vec::new(),
+                    dirty: false,
+                    page: 0,
+                };
+                self.webviews.insert(id, gui_webview);
                 self.emit(app, EventBuilder::new(EventKind::WebviewCreated, window, id).build());
             }
             Err(error) => {
-                if let Some(a) = self.apps.get(&app) {
-                    let mut registry = a.shared.registry.write();
-                    registry.webviews.remove(&id);
-                    if let Some(slot) = registry.windows.get_mut(&window) {
-                        *slot = None;
-                    }
-                }
+                forget(self);
                 self.emit_error(app, id, &error);
             }
         }
     }
 
     /// Queues something for a page; it goes out at the end of this turn if the page is ready.
-    fn queue(&mut self, webview: u64, outgoing: Outgoing) {
+    pub(super) fn queue(&mut self, webview: u64, outgoing: Outgoing) {
         if let Some(w) = self.webviews.get_mut(&webview) {
             w.outbox.push(outgoing);
             if !w.dirty {
@@ -331,9 +401,37 @@ impl Gui {
         }
     }
 
-    /// Delivers every ready page's outbox: consecutive messages in one evaluation, scripts in
-    /// their own, in the order they were queued.
+    /// The page's scripts have run: what waits for it can go.
+    pub(super) fn mark_ready(&mut self, webview: u64) {
+        if let Some(w) = self.webviews.get_mut(&webview) {
+            w.ready = true;
+            if !w.outbox.is_empty() && !w.dirty {
+                w.dirty = true;
+                self.dirty.push(webview);
+            }
+        }
+    }
+
+    /// Ends the turn: renews start-up scripts whose state is stale, acknowledges what the program
+    /// took from channels, and delivers every ready page's outbox: consecutive messages in one
+    /// evaluation, scripts in their own, in the order they were queued.
     fn flush(&mut self) {
+        for app in std::mem::take(&mut self.stale_scripts) {
+            for id in self.webviews_of(app) {
+                let runtime = {
+                    let w = &self.webviews[&id];
+                    self.runtime_for(app, &w.secret)
+                };
+                let w = &self.webviews[&id];
+                webview::install_scripts(&w.webview, &runtime, w.init_script.as_deref());
+            }
+        }
+        for (channel, charge) in std::mem::take(&mut self.taken) {
+            if let Some(webview) = self.channels.get(&channel).map(|c| c.webview) {
+                let ack = page::message("ack", 0).id("ch", channel).id("z", charge).finish();
+                self.queue(webview, Outgoing::ThisPage(ack));
+            }
+        }
         let mut waiting = Vec::new();
         for id in std::mem::take(&mut self.dirty) {
             let Some(w) = self.webviews.get_mut(&id) else { continue };
@@ -345,7 +443,7 @@ impl Gui {
             let mut messages = Vec::new();
             for outgoing in std::mem::take(&mut w.outbox) {
                 match outgoing {
-                    Outgoing::Post(m) | Outgoing::Call(m) => messages.push(m),
+                    Outgoing::Post(m) | Outgoing::ThisPage(m) => messages.push(m),
                     Outgoing::Script(script) => {
                         if !messages.is_empty() {
                             let _ = w.webview.evaluate_script(&page::delivery_script(&w.secret, &messages));
@@ -362,179 +460,8 @@ impl Gui {
         self.dirty.extend(waiting);
     }
 
-    fn invoke(&mut self, app: u64, webview: u64, call: u64, name: &str, args: &str, timeout: Option<Duration>) {
-        self.calls.insert(call, HostCall { app, webview, timeout });
-        if !self.webviews.contains_key(&webview) {
-            // Closed after the call was accepted: answer at once.
-            return self.invoke_failed(call, ErrorCode::NotFound, "the webview was closed");
-        }
-        if let Some(t) = timeout {
-            let deadline = Instant::now() + t;
-            self.deadlines.push(Reverse((deadline, call)));
-            self.timer.wake_at(deadline);
-        }
-        self.queue(webview, Outgoing::Call(page::invoke_message(call, name, args)));
-    }
-
-    fn invoke_failed(&mut self, call: u64, code: ErrorCode, message: &str) {
-        if let Some(c) = self.calls.remove(&call) {
-            let window = self.webviews.get(&c.webview).map_or(0, |w| w.window);
-            let event = EventBuilder::new(EventKind::InvokeResult, window, c.webview)
-                .id("call", call)
-                .boolean("ok", false)
-                .string("error", message)
-                .string("code", code.name())
-                .build();
-            self.emit(c.app, event);
-        }
-    }
-
-    /// Answers calls whose time ran out.
-    fn expire_calls(&mut self) {
-        let now = Instant::now();
-        while let Some(Reverse((deadline, call))) = self.deadlines.peek().copied() {
-            if deadline > now {
-                break;
-            }
-            self.deadlines.pop();
-            if let Some(timeout) = self.calls.get(&call).and_then(|c| c.timeout) {
-                let message = format!("the page did not answer within {} ms", timeout.as_millis());
-                self.invoke_failed(call, ErrorCode::Timeout, &message);
-            }
-        }
-    }
-
-    /// The page of `webview` went away (navigation, close): its pending calls end both ways, and
-    /// calls and answers queued for it are dropped, so that none reaches the page that replaces
-    /// it. Posts and scripts stay queued for the next page.
-    fn page_gone(&mut self, webview: u64, reason: &str) {
-        let mut ended: Vec<u64> = self.calls.iter().filter(|(_, c)| c.webview == webview).map(|(id, _)| *id).collect();
-        ended.sort_unstable();
-        for call in ended {
-            self.invoke_failed(call, ErrorCode::NotFound, reason);
-        }
-        if let Some(w) = self.webviews.get_mut(&webview) {
-            w.ready = false;
-            w.page += 1;
-            w.outbox.retain(|o| !matches!(o, Outgoing::Call(_)));
-            if let Some(app) = self.apps.get(&w.app) {
-                app.shared.forget_page_calls(webview);
-            }
-        }
-    }
-
-    fn page_ipc(&mut self, webview: u64, origin: &str, body: &str) {
-        let Some(w) = self.webviews.get(&webview) else { return };
-        let from = PageSource {
-            app: w.app,
-            window: w.window,
-            webview,
-            page: w.page,
-            origin,
-            max: self.apps.get(&w.app).map_or(usize::MAX, |a| a.shared.options.max_message_bytes),
-        };
-        match page::decode(&w.secret, body) {
-            Ok(messages) => {
-                for message in messages {
-                    if let Err(reason) = self.page_message(&from, message) {
-                        self.security(&from, &format!("malformed-message: {reason}"));
-                    }
-                }
-            }
-            Err(Rejected::Unsigned) => self.security(&from, "unsigned-message"),
-            Err(Rejected::Malformed(detail)) => self.security(&from, &format!("malformed-message: {detail}")),
-        }
-    }
-
-    /// Reports a page message that was dropped to protect the program.
-    fn security(&mut self, from: &PageSource<'_>, reason: &str) {
-        let event = EventBuilder::new(EventKind::Security, from.window, from.webview)
-            .string("reason", reason)
-            .string("origin", from.origin)
-            .build();
-        self.emit(from.app, event);
-    }
-
-    /// Handles one signed message from a page; an `Err` names what was wrong with it.
-    fn page_message(&mut self, from: &PageSource<'_>, m: PageMessage<'_>) -> Result<(), String> {
-        let (app, window, webview, max) = (from.app, from.window, from.webview, from.max);
-        match m.t {
-            "ready" => self.mark_ready(webview),
-            "send" => {
-                let (Some(channel), Some(payload)) = (m.c, m.d) else { return Err("`send` needs `c` and `d`".into()) };
-                check_name("channel", &channel).map_err(|e| e.message)?;
-                if payload.get().len() > max {
-                    return Err(format!("a message on {channel:?} is larger than max_message_bytes ({max})"));
-                }
-                let event = EventBuilder::new(EventKind::Message, window, webview)
-                    .string("channel", &channel)
-                    .raw("payload", payload.get())
-                    .build();
-                self.emit(app, event);
-            }
-            "invoke" => {
-                let (Some(page_call), Some(name), Some(args)) = (m.id, m.n, m.a) else {
-                    return Err("`invoke` needs `id`, `n` and `a`".into());
-                };
-                let refusal = check_name("handler name", &name)
-                    .err()
-                    .map(|e| e.message)
-                    .or_else(|| (args.get().len() > max).then(|| format!("arguments of {name} are larger than max_message_bytes ({max})")))
-                    .or_else(|| (!args.get().starts_with('[')).then(|| "arguments must be a JSON array".to_owned()));
-                if let Some(message) = refusal {
-                    self.queue(webview, Outgoing::Call(page::result_message(page_call, &Err(message))));
-                    return Ok(());
-                }
-                let call = next_id();
-                if let Some(a) = self.apps.get(&app) {
-                    a.shared.page_calls.lock().insert(call, PageCall { webview, page: from.page, page_call });
-                }
-                let event = EventBuilder::new(EventKind::Invoke, window, webview)
-                    .id("call", call)
-                    .string("name", &name)
-                    .raw("args", args.get())
-                    .build();
-                self.emit(app, event);
-            }
-            "result" => {
-                let (Some(call), Some(ok)) = (m.id, m.ok) else { return Err("`result` needs `id` and `ok`".into()) };
-                // Only the webview the call went to may answer it, once.
-                if self.calls.get(&call).map(|c| c.webview) != Some(webview) {
-                    return Ok(());
-                }
-                let value = m.v.map_or("null", |v| v.get());
-                if ok && value.len() > max {
-                    let message = format!("the page's answer is larger than max_message_bytes ({max})");
-                    self.invoke_failed(call, ErrorCode::TooLarge, &message);
-                    return Ok(());
-                }
-                let Some(c) = self.calls.remove(&call) else { return Ok(()) };
-                let builder = EventBuilder::new(EventKind::InvokeResult, window, webview).id("call", call).boolean("ok", ok);
-                let event = if ok {
-                    builder.raw("value", value).build()
-                } else {
-                    builder.string("error", m.e.as_deref().unwrap_or("rejected")).build()
-                };
-                self.emit(c.app, event);
-            }
-            other => return Err(format!("unknown message type {other:?}")),
-        }
-        Ok(())
-    }
-
-    /// The page's scripts have run: what waits for it can go.
-    fn mark_ready(&mut self, webview: u64) {
-        if let Some(w) = self.webviews.get_mut(&webview) {
-            w.ready = true;
-            if !w.outbox.is_empty() && !w.dirty {
-                w.dirty = true;
-                self.dirty.push(webview);
-            }
-        }
-    }
-
     fn page_load(&mut self, webview: u64, finished: bool, url: &str) {
-        let Some(w) = self.webviews.get_mut(&webview) else { return };
+        let Some(w) = self.webviews.get(&webview) else { return };
         let (app, window) = (w.app, w.window);
         if finished {
             // The runtime normally says it is ready at DOMContentLoaded, which comes first; this
@@ -580,7 +507,7 @@ impl Gui {
         self.emit(app, event);
     }
 
-    /// Closes a window and its webview, ending the webview's calls.
+    /// Closes a window and its webview, ending the webview's calls and channels.
     fn close_window(&mut self, id: u64) {
         let Some(w) = self.windows.remove(&id) else { return };
         self.tao_windows.remove(&w.window.id());
@@ -609,6 +536,7 @@ impl Gui {
         for window in windows {
             self.close_window(window);
         }
+        self.stale_scripts.remove(&app);
         if let Some(gui_app) = self.apps.remove(&app) {
             let shared = gui_app.shared.clone();
             drop(gui_app); // Closes the event queue: the program reads what is left, then `Closed`.
@@ -621,12 +549,12 @@ impl Gui {
 /// next deadline (tao's `WaitUntil` does not wake a sleeping GTK loop); it exists only once a call
 /// with a timeout was made, and sleeps without limit while none is pending.
 #[derive(Default)]
-struct Timer {
+pub(super) struct Timer {
     sender: Option<crossbeam_channel::Sender<Instant>>,
 }
 
 impl Timer {
-    fn wake_at(&mut self, deadline: Instant) {
+    pub(super) fn wake_at(&mut self, deadline: Instant) {
         let sender = self.sender.get_or_insert_with(|| {
             let (sender, receiver) = crossbeam_channel::unbounded::<Instant>();
             let _ = std::thread::Builder::new().name("transom-timer".into()).spawn(move || {

@@ -12,6 +12,7 @@
 //!   `transom_app_run_main` ([`run_main`]) from it; commands wait in the queue until then.
 
 mod event_loop;
+mod exchange;
 mod webview;
 mod window;
 
@@ -35,8 +36,27 @@ use crate::options::{WebviewOptions, WindowOptions};
 pub(crate) enum PostTarget {
     /// One webview.
     Webview(u64),
+    /// The webview of a window.
+    Window(u64),
     /// Every webview of the app with this key.
     App(u64),
+}
+
+/// A payload for a page: JSON text (checked) or bytes.
+#[derive(Debug, Clone)]
+pub(crate) enum Payload {
+    Json(String),
+    Bytes(Vec<u8>),
+}
+
+impl Payload {
+    /// Its size in bytes, as channel windows count it.
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Payload::Json(text) => text.len(),
+            Payload::Bytes(bytes) => bytes.len(),
+        }
+    }
 }
 
 /// Work for the GUI thread: from [`crate::App`] (checked already) and from webview callbacks.
@@ -50,8 +70,15 @@ pub(crate) enum Command {
     WebviewCreate { app: u64, window: u64, id: u64, options: WebviewOptions },
     Eval { id: u64, script: String },
     Navigate { id: u64, url: String },
-    Post { target: PostTarget, channel: String, payload: String },
+    Post { target: PostTarget, channel: String, payload: Payload },
     Invoke { app: u64, webview: u64, call: u64, name: String, args: String, timeout: Option<Duration> },
+    CancelInvoke { call: u64 },
+    StateSet { app: u64, key: String, value: String, version: u64 },
+    ChannelOpen { app: u64, webview: u64, channel: u64, name: String },
+    ChannelSend { channel: u64, webview: u64, payload: Payload, charge: u64 },
+    ChannelClose { channel: u64, webview: u64 },
+    /// The program took a channel message out of the event queue.
+    ChannelTaken { credit: crate::event::Credit },
     /// The program's answer to a page's call.
     Answer { webview: u64, page: u64, page_call: u64, result: std::result::Result<String, String> },
     /// A page posted through `window.ipc` (from wry's ipc handler).

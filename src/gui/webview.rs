@@ -1,25 +1,50 @@
-//! Webviews: building a wry webview inside a window, with the page runtime injected and its
-//! callbacks routed back to the GUI thread's command queue.
+//! Webviews: building a wry webview inside a window, with the page runtime injected, its posts and
+//! byte transfers routed back to the GUI thread, and its start-up scripts kept current.
 
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use parking_lot::Mutex;
 use tao::window::Window;
+use wry::http::{header, Request, Response, StatusCode};
 use wry::{PageLoadEvent, WebView, WebViewBuilder};
 
 use super::{send_internal, Command};
 use crate::error::{Error, ErrorCode, Result};
 use crate::options::WebviewOptions;
-use crate::page;
+use crate::page::Blobs;
 
 /// The page shown when neither `url` nor `html` is given. A real document, so that the page
 /// runtime is injected and messages can be delivered.
 const EMPTY_PAGE: &str = "<!doctype html><html><head><meta charset=\"utf-8\"></head><body></body></html>";
 
-/// Builds the webview `id` filling `window`, its page runtime signed with `secret`.
+/// The custom protocol that carries bytes between pages and the library (`transom://ipc/…`).
+const SCHEME: &str = "transom";
+
+/// What a new webview needs besides its options.
+pub(super) struct Setup<'a> {
+    pub id: u64,
+    pub options: &'a WebviewOptions,
+    /// The page runtime, ready to inject.
+    pub runtime: String,
+    pub secret: String,
+    pub blobs: Arc<Mutex<Blobs>>,
+}
+
+/// Builds the webview `setup.id` filling `window`.
 ///
 /// ## Platform-specific
-/// - **Linux:** built into the window's GTK box (`build_gtk`), which also works under Wayland.
-pub(super) fn build(window: &Window, transparent: bool, id: u64, o: &WebviewOptions, secret: &str) -> Result<WebView> {
+/// - **Linux:** built into the window's GTK box (`build_gtk`), which also works under Wayland. The
+///   start-up scripts are WebKit user scripts the library manages itself (so that they can be
+///   replaced when the shared state changes, see [`install_scripts`]), and pages post to a WebKit
+///   script message handler of the library's own (`window.webkit.messageHandlers.transom`), not
+///   to wry's `window.ipc`: wry 0.57 drops every post from a page whose URL the `http` crate
+///   cannot parse (`file:`, `data:`), so those pages could not talk at all. Both are in place
+///   before the first page starts loading.
+/// - **Other platforms:** wry's initialization scripts and ipc handler (`window.ipc.postMessage`).
+pub(super) fn build(window: &Window, transparent: bool, setup: Setup<'_>) -> Result<WebView> {
+    let Setup { id, options: o, runtime, secret, blobs } = setup;
     let mut builder = WebViewBuilder::new()
-        .with_initialization_script_for_main_only(page::runtime_script(secret), true)
         .with_on_page_load_handler(move |event, url| {
             let finished = matches!(event, PageLoadEvent::Finished);
             send_internal(Command::PageLoad { webview: id, finished, url });
@@ -27,47 +52,76 @@ pub(super) fn build(window: &Window, transparent: bool, id: u64, o: &WebviewOpti
         .with_document_title_changed_handler(move |title| {
             send_internal(Command::TitleChanged { webview: id, title });
         })
+        .with_custom_protocol(SCHEME.into(), move |_, request| serve(&secret, &blobs, request))
         .with_devtools(o.devtools.unwrap_or(false))
         .with_transparent(transparent);
-    if let Some(script) = &o.init_script {
-        builder = builder.with_initialization_script_for_main_only(script.clone(), true);
-    }
     if let Some(agent) = &o.user_agent {
         builder = builder.with_user_agent(agent.clone());
     }
     if let Some(rgba) = o.background_rgba() {
         builder = builder.with_background_color(rgba);
     }
-    builder = match (&o.url, &o.html) {
-        (Some(url), _) => builder.with_url(url.clone()),
-        (None, Some(html)) => builder.with_html(html.clone()),
-        (None, None) => builder.with_html(EMPTY_PAGE),
+    let platform = |e: wry::Error| Error::new(ErrorCode::Platform, format!("the webview engine failed: {e}"));
+    build_in(builder, window, id, &runtime, o).map_err(platform)
+}
+
+/// Answers the page runtime's byte transfers: `POST /upload/SECRET/ID` stores a request body,
+/// `GET /download/SECRET/ID` hands out (once) bytes the program sent. Anything else is 404; a
+/// wrong secret is 403. Pages of every origin may call it (CORS `*`): the secret is what counts.
+fn serve(secret: &str, blobs: &Mutex<Blobs>, request: Request<Vec<u8>>) -> Response<Cow<'static, [u8]>> {
+    let path = request.uri().path().to_owned();
+    let status = |code: StatusCode| (code, Vec::new());
+    let (code, body) = if request.uri().host() != Some("ipc") {
+        status(StatusCode::NOT_FOUND)
+    } else if request.method() == wry::http::Method::OPTIONS {
+        status(StatusCode::NO_CONTENT)
+    } else {
+        let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+        match parts.as_slice() {
+            [_, given, _] if *given != secret => status(StatusCode::FORBIDDEN),
+            ["upload", _, id] => match id.parse::<u64>() {
+                Ok(id) => {
+                    blobs.lock().uploads.insert(id, request.into_body());
+                    status(StatusCode::NO_CONTENT)
+                }
+                Err(_) => status(StatusCode::BAD_REQUEST),
+            },
+            ["download", _, id] => match id.parse::<u64>().ok().and_then(|id| blobs.lock().downloads.remove(&id)) {
+                Some(bytes) => (StatusCode::OK, bytes),
+                None => status(StatusCode::NOT_FOUND),
+            },
+            _ => status(StatusCode::NOT_FOUND),
+        }
     };
-    build_in(builder, window, id).map_err(|e| Error::new(ErrorCode::Platform, format!("the webview engine failed: {e}")))
+    Response::builder()
+        .status(code)
+        .header(header::CONTENT_TYPE, "application/octet-stream")
+        .header(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")
+        .header(header::ACCESS_CONTROL_ALLOW_METHODS, "GET, POST")
+        .header(header::CACHE_CONTROL, "no-store")
+        .body(Cow::Owned(body))
+        .unwrap_or_else(|_| Response::new(Cow::Borrowed(&[][..])))
 }
 
 /// The name of the script message handler pages post to (`window.webkit.messageHandlers.transom`).
 #[cfg(target_os = "linux")]
 const MESSAGE_HANDLER: &str = "transom";
 
-/// Builds the webview and connects the page's posts to the GUI thread.
-///
-/// ## Platform-specific
-/// - **Linux:** pages post to a WebKit script message handler of our own
-///   (`window.webkit.messageHandlers.transom`), not to wry's `window.ipc`: wry 0.57 drops every post
-///   from a page whose URL the `http` crate cannot parse (`file:`, `data:`), so those pages could
-///   not talk at all. The handler is registered before the first page load commits.
-/// - **Other platforms:** wry's ipc handler (`window.ipc.postMessage`).
 #[cfg(target_os = "linux")]
-fn build_in(builder: WebViewBuilder<'_>, window: &Window, id: u64) -> wry::Result<WebView> {
+fn build_in(builder: WebViewBuilder<'_>, window: &Window, id: u64, runtime: &str, o: &WebviewOptions) -> wry::Result<WebView> {
     use tao::platform::unix::WindowExtUnix;
-    use webkit2gtk::{UserContentManagerExt, WebViewExt};
+    use webkit2gtk::{SecurityManagerExt, UserContentManagerExt, WebContextExt, WebViewExt};
     use wry::{WebViewBuilderExtUnix, WebViewExtUnix};
+    // No url or html yet: nothing loads before the scripts and the handler are in place.
     let webview = match window.default_vbox() {
         Some(vbox) => builder.build_gtk(vbox)?,
         None => builder.build_gtk(window.gtk_window())?,
     };
     let engine = webview.webview();
+    if let Some(security) = engine.context().and_then(|c| c.security_manager()) {
+        // Lets pages of any origin fetch transom://ipc/ (the secret in the path guards it).
+        security.register_uri_scheme_as_cors_enabled(SCHEME);
+    }
     if let Some(manager) = engine.user_content_manager() {
         let source = engine.clone();
         manager.connect_script_message_received(Some(MESSAGE_HANDLER), move |_, message| {
@@ -78,15 +132,58 @@ fn build_in(builder: WebViewBuilder<'_>, window: &Window, id: u64) -> wry::Resul
         });
         manager.register_script_message_handler(MESSAGE_HANDLER);
     }
+    install_scripts(&webview, runtime, o.init_script.as_deref());
+    match (&o.url, &o.html) {
+        (Some(url), _) => webview.load_url(url)?,
+        (None, Some(html)) => webview.load_html(html)?,
+        (None, None) => webview.load_html(EMPTY_PAGE)?,
+    }
     Ok(webview)
 }
 
+/// Replaces the scripts every new page of `webview` runs before its own: the page runtime, then
+/// the program's `init_script`. Pages already loaded keep theirs.
+///
+/// ## Platform-specific
+/// - **Linux:** WebKit user scripts, main frame only, at document start.
+/// - **Other platforms:** not possible through wry: the scripts given at creation stay, and a later
+///   page gets the shared state when the runtime says it is ready.
+#[cfg(target_os = "linux")]
+pub(super) fn install_scripts(webview: &WebView, runtime: &str, user: Option<&str>) {
+    use webkit2gtk::{UserContentInjectedFrames, UserContentManagerExt, UserScript, UserScriptInjectionTime, WebViewExt};
+    use wry::WebViewExtUnix;
+    let Some(manager) = webview.webview().user_content_manager() else { return };
+    manager.remove_all_scripts();
+    for source in std::iter::once(runtime).chain(user) {
+        let script = UserScript::new(
+            source,
+            UserContentInjectedFrames::TopFrame,
+            UserScriptInjectionTime::Start,
+            &[],
+            &[],
+        );
+        manager.add_script(&script);
+    }
+}
+
 #[cfg(not(target_os = "linux"))]
-fn build_in(builder: WebViewBuilder<'_>, window: &Window, id: u64) -> wry::Result<WebView> {
-    builder
+pub(super) fn install_scripts(_webview: &WebView, _runtime: &str, _user: Option<&str>) {}
+
+#[cfg(not(target_os = "linux"))]
+fn build_in(builder: WebViewBuilder<'_>, window: &Window, id: u64, runtime: &str, o: &WebviewOptions) -> wry::Result<WebView> {
+    let mut builder = builder
+        .with_initialization_script_for_main_only(runtime, true)
         .with_ipc_handler(move |request| {
             let origin = request.uri().to_string();
             send_internal(Command::PageIpc { webview: id, origin, body: request.into_body() });
-        })
-        .build(window)
+        });
+    if let Some(script) = &o.init_script {
+        builder = builder.with_initialization_script_for_main_only(script.clone(), true);
+    }
+    builder = match (&o.url, &o.html) {
+        (Some(url), _) => builder.with_url(url.clone()),
+        (None, Some(html)) => builder.with_html(html.clone()),
+        (None, None) => builder.with_html(EMPTY_PAGE),
+    };
+    builder.build(window)
 }

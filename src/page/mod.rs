@@ -5,17 +5,40 @@
 //! JSON, so no page script can be injected through a payload. Page -> host messages are decoded
 //! here with payloads kept as raw JSON text.
 
+use std::collections::HashMap;
+
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::event::push_json_string;
+use crate::json::JsonObject;
 
-/// The runtime source, with `__TRANSOM_SECRET__` standing for the webview's secret.
+/// The runtime source, with placeholders the library fills in (`runtime_script`).
 const HOST_JS: &str = include_str!("host.js");
 
-/// The runtime for one webview, signed with `secret`.
-pub(crate) fn runtime_script(secret: &str) -> String {
-    HOST_JS.replace("__TRANSOM_SECRET__", secret)
+/// How many bytes (host -> page) or JSON characters (page -> host) a channel lets its sender have
+/// in flight, not yet taken by the receiver: 4 MiB. A message larger than that may still go when
+/// nothing is in flight, alone.
+pub(crate) const CHANNEL_WINDOW: u64 = 4 * 1024 * 1024;
+
+/// The runtime for one webview: signed with `secret`, starting from the shared state `state`
+/// (a JSON object `{key: [version, value]}`), refusing messages over `max_message_bytes`.
+pub(crate) fn runtime_script(secret: &str, state: &str, max_message_bytes: usize) -> String {
+    HOST_JS
+        .replace("__TRANSOM_SECRET__", secret)
+        .replace("__TRANSOM_STATE__", state)
+        .replace("__TRANSOM_MAX_MESSAGE_BYTES__", &max_message_bytes.to_string())
+        .replace("__TRANSOM_CHANNEL_WINDOW__", &CHANNEL_WINDOW.to_string())
+}
+
+/// Bytes on their way between a page and the library, served by the `transom://ipc/` protocol.
+#[derive(Debug, Default)]
+pub(crate) struct Blobs {
+    /// Bodies the page posted, by the page's upload id, until its message refers to them.
+    pub uploads: HashMap<u64, Vec<u8>>,
+    /// Bytes for the page, by download id, until the page fetches them (once).
+    pub downloads: HashMap<u64, Vec<u8>>,
+    /// The last download id given out.
+    pub last_download: u64,
 }
 
 /// A fresh secret: 128 random bits from the operating system, as 32 hex digits.
@@ -31,48 +54,29 @@ pub(crate) fn new_secret() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// A host -> page message: `{"t":"send","c":channel,"d":payload}`.
+/// Builds a host -> page message: `{"t":KIND,…}`.
+pub(crate) fn message(kind: &str, capacity: usize) -> JsonObject {
+    JsonObject::with_capacity(capacity + 24).string("t", kind)
+}
+
+/// A posted message: `{"t":"send","c":channel,"d":payload}`.
 pub(crate) fn send_message(channel: &str, payload: &str) -> String {
-    let mut out = String::with_capacity(payload.len() + channel.len() + 24);
-    out.push_str("{\"t\":\"send\",\"c\":");
-    push_json_string(&mut out, channel);
-    out.push_str(",\"d\":");
-    out.push_str(payload);
-    out.push('}');
-    out
+    message("send", payload.len() + channel.len()).string("c", channel).raw("d", payload).finish()
 }
 
 /// A host -> page call: `{"t":"invoke","id":call,"n":name,"a":args}`.
 pub(crate) fn invoke_message(call: u64, name: &str, args: &str) -> String {
-    let mut out = String::with_capacity(args.len() + name.len() + 40);
-    out.push_str("{\"t\":\"invoke\",\"id\":");
-    out.push_str(&call.to_string());
-    out.push_str(",\"n\":");
-    push_json_string(&mut out, name);
-    out.push_str(",\"a\":");
-    out.push_str(args);
-    out.push('}');
-    out
+    message("invoke", args.len() + name.len()).id("id", call).string("n", name).raw("a", args).finish()
 }
 
 /// The answer to a page's call: `{"t":"result","id":id,"ok":true,"v":value}` or
 /// `{"t":"result","id":id,"ok":false,"e":message}`.
 pub(crate) fn result_message(page_call: u64, result: &Result<String, String>) -> String {
-    let mut out = String::with_capacity(48);
-    out.push_str("{\"t\":\"result\",\"id\":");
-    out.push_str(&page_call.to_string());
+    let m = message("result", 16).id("id", page_call);
     match result {
-        Ok(value) => {
-            out.push_str(",\"ok\":true,\"v\":");
-            out.push_str(value);
-        }
-        Err(message) => {
-            out.push_str(",\"ok\":false,\"e\":");
-            push_json_string(&mut out, message);
-        }
+        Ok(value) => m.boolean("ok", true).raw("v", value).finish(),
+        Err(error) => m.boolean("ok", false).string("e", error).finish(),
     }
-    out.push('}');
-    out
 }
 
 /// The script that delivers a batch of messages to a page, in order, in one evaluation.
@@ -92,10 +96,11 @@ pub(crate) fn delivery_script(secret: &str, messages: &[String]) -> String {
     out
 }
 
-/// One message from a page, payloads as raw JSON text.
+/// One message from a page, payloads as raw JSON text. Which fields a kind carries is in
+/// docs/protocol.md, "Page wire format".
 #[derive(Debug, Deserialize)]
 pub(crate) struct PageMessage<'a> {
-    /// `send`, `invoke`, `result` or `ready`.
+    /// `ready`, `send`, `invoke`, `cancel`, `result`, `open`, `chmsg`, `ack`, `chclose`, `state`.
     pub t: &'a str,
     /// Channel of `send`.
     pub c: Option<String>,
@@ -116,6 +121,18 @@ pub(crate) struct PageMessage<'a> {
     pub v: Option<&'a RawValue>,
     /// Message of a failed `result`.
     pub e: Option<String>,
+    /// Upload id of a binary payload (`send`, `chmsg`), in place of `d`.
+    pub b: Option<u64>,
+    /// Channel id (`chmsg`, `ack`, `chclose`).
+    pub ch: Option<u64>,
+    /// The page's tag for a channel it opens (`open`).
+    pub tag: Option<u64>,
+    /// Charge of a channel message, or charge taken (`ack`).
+    pub z: Option<u64>,
+    /// State key (`state`).
+    pub k: Option<String>,
+    /// Reason of a `chclose`.
+    pub r: Option<String>,
 }
 
 /// Why a page's ipc post was dropped.
@@ -151,6 +168,7 @@ mod tests {
     #[test]
     fn host_messages_are_json() {
         let scripts = [
+            message("opened", 0).id("tag", 1).id("ch", 9).finish(),
             send_message("ch\"</script>", r#"{"a":1}"#),
             invoke_message(7, "name", "[1,2]"),
             result_message(3, &Ok("null".into())),
