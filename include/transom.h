@@ -19,6 +19,7 @@
 #ifndef TRANSOM_H
 #define TRANSOM_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 // The version of transom this header belongs to (Cargo.toml). `transom_version()` gives the

@@ -54,3 +54,52 @@ fn transom_version_matches_cargo_toml() {
     assert_eq!(reported, cargo_toml_version());
     assert_eq!(transom::VERSION, cargo_toml_version());
 }
+
+/// The header compiles on its own (nothing else included first) as C99, C11 and C++, and the
+/// preprocessor sees the same version as Cargo.toml. Skipped when there is no C compiler.
+#[test]
+fn header_compiles_alone_with_the_version_macros() {
+    let include = Path::new(env!("CARGO_MANIFEST_DIR")).join("include");
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("header-alone");
+    std::fs::create_dir_all(&dir).unwrap();
+    let source = dir.join("alone.c");
+    std::fs::write(
+        &source,
+        "#include \"transom.h\"\n\
+         #if TRANSOM_VERSION_MAJOR != EXPECT_MAJOR || TRANSOM_VERSION_MINOR != EXPECT_MINOR || TRANSOM_VERSION_PATCH != EXPECT_PATCH\n\
+         #error the TRANSOM_VERSION_* macros do not match Cargo.toml\n\
+         #endif\n\
+         int main(void) { size_t n = 0; (void)transom_event_bytes(0, &n); return (int)n; }\n",
+    )
+    .unwrap();
+    let version = cargo_toml_version();
+    let parts: Vec<&str> = version.split(['-', '+']).next().unwrap().split('.').collect();
+    let compilers: [(&str, &[&str]); 3] =
+        [("cc", &["-std=c99"]), ("cc", &["-std=c11"]), ("c++", &["-x", "c++", "-std=c++11"])];
+    let mut ran = 0;
+    for (compiler, flags) in compilers {
+        let output = match std::process::Command::new(compiler)
+            .args(flags)
+            .args(["-Wall", "-Wextra", "-Werror", "-pedantic", "-fsyntax-only"])
+            .arg(format!("-DEXPECT_MAJOR={}", parts[0]))
+            .arg(format!("-DEXPECT_MINOR={}", parts[1]))
+            .arg(format!("-DEXPECT_PATCH={}", parts[2]))
+            .arg("-I")
+            .arg(&include)
+            .arg(&source)
+            .output()
+        {
+            Ok(output) => output,
+            Err(_) => continue, // no such compiler here
+        };
+        ran += 1;
+        assert!(
+            output.status.success(),
+            "{compiler} {flags:?} cannot compile include/transom.h on its own:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    if ran == 0 {
+        eprintln!("skipped: no C compiler (cc)");
+    }
+}
