@@ -1,0 +1,95 @@
+"""transom: native windows with system webviews, and a message layer between your program and
+its pages.
+
+Quick start::
+
+    import transom
+
+    with transom.App() as app:
+        window = app.create_window("hello", width=640, height=480)
+        webview = window.create_webview(html="<button onclick=\\"host.invoke('add', 2, 3)"
+                                             ".then(v => document.body.append(v))\\">add</button>")
+
+        @webview.handle("add")
+        def add(a, b):
+            return a + b
+
+        app.run()   # until the window is closed
+
+The page side is ``window.host`` (``send``, ``on``, ``off``, ``once``, ``invoke``, ``handle``);
+this package is its counterpart: :meth:`Webview.send`, :meth:`Webview.on`,
+:meth:`Webview.invoke` / :meth:`Webview.invoke_async`, :meth:`Webview.handle`,
+:meth:`App.broadcast`.
+
+Two backends behind one API: ``App(mode="in-process")`` loads libtransom with ctypes;
+``App(mode="host")`` runs the ``transom-host`` binary and speaks its protocol over pipes,
+restarting it if it crashes; ``"auto"`` (the default) is in-process on Linux and Windows, host on
+macOS.
+
+Threads: every method may be called from any thread. Callbacks (``on``, ``on_event``,
+``handle``) run one at a time, in event order, on a thread of the App named
+``transom-callbacks`` -- or, when the App is bound to an asyncio loop (made inside a running loop,
+or given ``loop=``), on that loop's thread. Coroutine functions are accepted everywhere a callback
+is: they run on the App's loop, or on a private loop thread ``transom-asyncio`` when the App has
+none. Events are read on ``transom-events`` (in-process), on the bound loop through
+``loop.add_reader`` (in-process with a loop: no thread), or on ``transom-host-reader`` (host mode).
+
+See README.md beside this package for the details.
+"""
+
+from __future__ import annotations
+
+from ._app import MODES, App, Event, Webview, Window
+from ._dispatch import AsyncEventStream, EventStream
+from ._errors import (
+    ClosedError,
+    HostCrashedError,
+    InvalidArgumentError,
+    InvalidJsonError,
+    InvalidUtf8Error,
+    InvokeError,
+    InvokeTimeoutError,
+    LibraryNotFoundError,
+    NotFoundError,
+    NullArgumentError,
+    PanicError,
+    PlatformError,
+    TimeoutError,
+    TooLargeError,
+    TransomError,
+    UnsupportedError,
+)
+from ._json import RawJson
+from ._library import find_host, find_library
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "App",
+    "Window",
+    "Webview",
+    "Event",
+    "EventStream",
+    "AsyncEventStream",
+    "RawJson",
+    "MODES",
+    "find_library",
+    "find_host",
+    "TransomError",
+    "NullArgumentError",
+    "InvalidUtf8Error",
+    "InvalidJsonError",
+    "InvalidArgumentError",
+    "NotFoundError",
+    "ClosedError",
+    "TooLargeError",
+    "UnsupportedError",
+    "PlatformError",
+    "PanicError",
+    "InvokeError",
+    "InvokeTimeoutError",
+    "HostCrashedError",
+    "LibraryNotFoundError",
+]
+# transom.TimeoutError is importable (``transom.TimeoutError``) but left out of ``__all__`` so that
+# ``from transom import *`` does not shadow the builtin TimeoutError (it subclasses it).

@@ -1,0 +1,981 @@
+"""The public objects: :class:`App`, :class:`Window`, :class:`Webview` and :class:`Event`."""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import json
+import math
+import sys
+import threading
+import weakref
+# concurrent.futures.TimeoutError is the builtin TimeoutError from Python 3.11 on, but not before.
+from concurrent.futures import TimeoutError as TimeoutError_
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    Iterator,
+    List,
+    Mapping,
+    Optional,
+    Sequence,
+    Set,
+    Tuple,
+    TypeVar,
+    Union,
+    overload,
+)
+
+from ._backend import Backend
+from ._dispatch import (
+    AsyncEventStream,
+    Dispatcher,
+    EventStream,
+    Executor,
+    LoopExecutor,
+    PrivateLoop,
+    ThreadExecutor,
+)
+from ._errors import (
+    ClosedError,
+    InvalidArgumentError,
+    InvokeTimeoutError,
+    NotFoundError,
+    UnsupportedError,
+)
+from ._json import check_text, encode
+
+__all__ = ["App", "Window", "Webview", "Event", "MODES"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: The values ``App(mode=...)`` takes.
+MODES = ("auto", "in-process", "host")
+
+#: How much longer than its own ``timeout`` a synchronous invoke waits for the core's answer before
+#: it gives up by itself (the core always answers; this only guards against a stuck process).
+_INVOKE_GRACE = 10.0
+_MAX_TIMEOUT_MS = 0xFFFFFFFF
+
+
+class Event:
+    """One event of an app, as the core reports it (docs/protocol.md, "Events"), plus the ones
+    this package adds in host mode (``host-crashed``, ``host-restarted``).
+
+    Attributes:
+        type: the event's kind: ``"window-created"``, ``"close-requested"``,
+            ``"window-destroyed"``, ``"focus"``, ``"blur"``, ``"resize"``, ``"move"``,
+            ``"webview-created"``, ``"webview-destroyed"``, ``"page-load"``, ``"title-changed"``,
+            ``"message"``, ``"invoke"``, ``"invoke-result"``, ``"error"``, ``"security"``,
+            ``"host-crashed"``, ``"host-restarted"``; newer cores add kinds.
+        data: every field of the event as decoded JSON (``data["type"]`` too).
+        window: the :class:`Window` it concerns, or ``None``.
+        webview: the :class:`Webview` it concerns, or ``None``.
+
+    ``event["payload"]`` and ``event.get("payload")`` read fields of ``data``.
+    """
+
+    __slots__ = ("type", "data", "window", "webview")
+
+    def __init__(
+        self, type: str, data: Dict[str, Any], window: Optional["Window"], webview: Optional["Webview"]  # noqa: A002
+    ) -> None:
+        self.type: str = type
+        self.data: Dict[str, Any] = data
+        self.window: Optional[Window] = window
+        self.webview: Optional[Webview] = webview
+
+    def __getitem__(self, key: str) -> Any:
+        return self.data[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """The field ``key`` of the event, or ``default``."""
+        return self.data.get(key, default)
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{k}={v!r}" for k, v in self.data.items() if k != "type")
+        return f"Event({self.type!r}, {fields})"
+
+
+def _listener_decorator(register: Callable[[F], None], fn: Optional[F]) -> Any:
+    if fn is not None:
+        if not callable(fn):
+            raise InvalidArgumentError(f"expected a function, got {type(fn).__name__}")
+        register(fn)
+        return fn
+
+    def decorator(f: F) -> F:
+        if not callable(f):
+            raise InvalidArgumentError(f"expected a function, got {type(f).__name__}")
+        register(f)
+        return f
+
+    return decorator
+
+
+def _check_id_text(value: Any, what: str) -> str:
+    text = check_text(value, what, allow_empty=False)
+    return text
+
+
+def _options(values: Mapping[str, Any], extra: Optional[Mapping[str, Any]], what: str) -> str:
+    options = {k: v for k, v in values.items() if v is not None}
+    if extra:
+        if not isinstance(extra, Mapping):
+            raise InvalidArgumentError(f"{what}: options must be a mapping, got {type(extra).__name__}")
+        options.update(extra)
+    return encode(options, what)
+
+
+class _EventTarget:
+    """What App, Window and Webview share: ``on_event`` callbacks."""
+
+    def __init__(self) -> None:
+        self._event_listeners: Dict[Optional[str], List[Callable[[Event], Any]]] = {}
+
+    @overload
+    def on_event(self, type: Optional[str] = None) -> Callable[[F], F]: ...  # noqa: A002
+
+    @overload
+    def on_event(self, type: Optional[str], fn: F) -> F: ...  # noqa: A002
+
+    def on_event(self, type: Optional[str] = None, fn: Optional[F] = None) -> Any:  # noqa: A002
+        """Registers ``fn(event)`` for events of ``type`` (``"resize"``, ``"close-requested"``…;
+        ``None``: every event) that concern this object. Use as a decorator, ``@window.on_event(
+        "resize")``, or call with the function. ``fn`` may be a coroutine function.
+
+        Thread: see the package docs, "Threads" (the ``transom-callbacks`` thread, or the App's
+        asyncio loop). Exceptions are logged on the ``transom`` logger.
+
+        Returns:
+            ``fn`` (so the decorator leaves the function usable).
+        """
+        if type is not None:
+            check_text(type, "event type", allow_empty=False)
+
+        def register(f: Callable[[Event], Any]) -> None:
+            self._event_listeners.setdefault(type, []).append(f)
+
+        return _listener_decorator(register, fn)
+
+    def off_event(self, type: Optional[str], fn: Callable[[Event], Any]) -> None:  # noqa: A002
+        """Removes a callback added with :meth:`on_event` (no error if it is not there)."""
+        listeners = self._event_listeners.get(type)
+        if listeners and fn in listeners:
+            listeners.remove(fn)
+
+    def _listeners_for(self, type: str) -> List[Callable[[Event], Any]]:  # noqa: A002
+        return self._event_listeners.get(type, []) + self._event_listeners.get(None, [])
+
+
+class Webview(_EventTarget):
+    """The web page of a :class:`Window`, made by :meth:`Window.create_webview`.
+
+    The page side is ``window.host`` (src/page/host.d.ts); this object is its counterpart:
+    ``send``/``on`` for messages, ``invoke``/``handle`` for calls, both ways.
+
+    Attributes:
+        id: the core's webview id (an int, never 0).
+        window: the window it fills.
+    """
+
+    def __init__(self, app: "App", window: "Window", id: int) -> None:  # noqa: A002
+        super().__init__()
+        self.app: App = app
+        self.window: Window = window
+        self.id: int = id
+        self._generation = app._generation
+        self._closed = False
+        self._listeners: Dict[str, List[Callable[..., Any]]] = {}
+        self._handlers: Dict[str, Callable[..., Any]] = {}
+
+    def __repr__(self) -> str:
+        state = " closed" if self._closed else ""
+        return f"<transom.Webview {self.id} of window {self.window.id}{state}>"
+
+    @property
+    def closed(self) -> bool:
+        """Whether the webview is gone (its window closed, or the host crashed)."""
+        return self._closed
+
+    def _check(self) -> int:
+        if self._generation != self.app._generation:
+            raise NotFoundError(f"webview {self.id} was lost when transom-host crashed")
+        return self.id
+
+    # ---- messages ------------------------------------------------------------------------------
+
+    def send(self, channel: str, data: Any = None) -> None:
+        """Sends ``data`` on ``channel`` to the page, whose ``host.on(channel, fn)`` listeners get
+        it. Messages sent before the page has loaded wait until its scripts have run; a page with
+        no listener on ``channel`` drops the message.
+
+        Args:
+            channel: 1 to 256 bytes of UTF-8.
+            data: a JSON-encodable value (dict, list, str, int, float, bool, None), or
+                :class:`transom.RawJson`.
+
+        Thread: any.
+
+        Raises:
+            InvalidArgumentError: bad channel. InvalidJsonError: ``data`` is not JSON.
+            TooLargeError: over ``max_message_bytes``. NotFoundError: the webview is gone.
+            ClosedError: the app is closed. HostCrashedError: host mode, the host is restarting.
+        """
+        channel = _check_id_text(channel, "channel")
+        self.app._backend.post(self._check(), channel, encode(data))
+
+    @overload
+    def on(self, channel: str) -> Callable[[F], F]: ...
+
+    @overload
+    def on(self, channel: str, fn: F) -> F: ...
+
+    def on(self, channel: str, fn: Optional[F] = None) -> Any:
+        """Registers ``fn(data)`` for the messages the page sends with ``host.send(channel,
+        data)``; ``data`` is the decoded JSON value. Use as a decorator, ``@webview.on("clicked")``,
+        or call with the function. ``fn`` may be a coroutine function.
+
+        Thread: see the package docs, "Threads". Exceptions are logged on the ``transom`` logger.
+
+        Returns:
+            ``fn``.
+        """
+        channel = _check_id_text(channel, "channel")
+
+        def register(f: Callable[..., Any]) -> None:
+            self._listeners.setdefault(channel, []).append(f)
+
+        return _listener_decorator(register, fn)
+
+    def once(self, channel: str, fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
+        """Like :meth:`on`, for the next message on ``channel`` only. Returns the wrapper that was
+        registered (pass it to :meth:`off` to cancel)."""
+        channel = _check_id_text(channel, "channel")
+
+        def wrapper(data: Any) -> Any:
+            self.off(channel, wrapper)
+            return fn(data)
+
+        self.on(channel, wrapper)
+        return wrapper
+
+    def off(self, channel: str, fn: Callable[..., Any]) -> None:
+        """Removes a listener added with :meth:`on` (no error if it is not there)."""
+        listeners = self._listeners.get(channel)
+        if listeners and fn in listeners:
+            listeners.remove(fn)
+
+    # ---- calls to the page ---------------------------------------------------------------------
+
+    def _start_call(self, name: str, args: Sequence[Any], timeout: Optional[float]) -> Tuple[Any, int]:
+        name = _check_id_text(name, "handler name")
+        timeout_ms = _timeout_ms(timeout)
+        args_json = encode(list(args), "args")
+        call = self.app._backend.invoke(self._check(), name, args_json, timeout_ms)
+        return self.app._dispatcher.register_call(call, name), call
+
+    def invoke(self, name: str, *args: Any, timeout: Optional[float] = None) -> Any:
+        """Calls the page's handler ``name`` (registered with ``host.handle(name, fn)``) with
+        ``args`` and waits for its answer. Calls made before the page has loaded wait until its
+        scripts have run.
+
+        Args:
+            name: the handler's name, 1 to 256 bytes.
+            *args: JSON-encodable values, spread as the handler's arguments.
+            timeout: seconds to wait for the answer (> 0), or ``None``: no limit (the core still
+                ends the call if the page navigates away, closes, or the app shuts down).
+
+        Returns:
+            The decoded JSON value the handler returned or resolved with.
+
+        Thread: any, except the App's asyncio loop in in-process mode (use :meth:`invoke_async`
+        there; this raises ``RuntimeError`` because the loop would have to deliver the answer).
+
+        Raises:
+            InvokeError: the page's handler threw (``code`` ``None``, ``message`` its message),
+                there is no handler of that name (``"no handler named NAME"``), the page went away
+                or the app shut down (``code`` says which). InvokeTimeoutError: ``timeout`` passed.
+            InvalidArgumentError, InvalidJsonError, TooLargeError, NotFoundError, ClosedError,
+            HostCrashedError: as for :meth:`send`.
+        """
+        if self.app._backend.on_event_thread() or (
+            self.app._backend.mode == "in-process" and self.app._executor.is_current()
+            and isinstance(self.app._executor, LoopExecutor)
+        ):
+            raise RuntimeError(
+                "webview.invoke() would wait for an answer that only this thread can deliver; "
+                "use `await webview.invoke_async(...)` on the App's event loop"
+            )
+        future, call = self._start_call(name, args, timeout)
+        wait = None if timeout is None else timeout + _INVOKE_GRACE
+        try:
+            return future.result(wait)
+        except TimeoutError_ as error:  # concurrent.futures.TimeoutError: the core did not answer
+            raise InvokeTimeoutError(
+                f"no answer from the page within {timeout:g} s", "TRANSOM_ERROR_TIMEOUT", name=name, call=call
+            ) from error
+
+    async def invoke_async(self, name: str, *args: Any, timeout: Optional[float] = None) -> Any:
+        """Like :meth:`invoke`, awaitable: ``value = await webview.invoke_async("sum", 1, 2)``.
+        Works in any running asyncio loop, whether or not the App is bound to it. Cancelling the
+        await does not stop the call in the page; its answer is then ignored.
+
+        Raises: as :meth:`invoke`.
+        """
+        future, _ = self._start_call(name, args, timeout)
+        return await asyncio.wrap_future(future)
+
+    # ---- calls from the page -------------------------------------------------------------------
+
+    @overload
+    def handle(self, name: str) -> Callable[[F], F]: ...
+
+    @overload
+    def handle(self, name: str, fn: F) -> F: ...
+
+    def handle(self, name: str, fn: Optional[F] = None) -> Any:
+        """Answers the page's ``host.invoke(name, ...args)`` with ``fn(*args)``. Use as a
+        decorator, ``@webview.handle("add")``, or call with the function. Replaces an earlier
+        handler of that name. A name with a handler neither here nor on the App
+        (:meth:`App.handle`) is rejected with ``"no handler named NAME"``.
+
+        ``fn`` may be a plain function or a coroutine function. Its return value (JSON-encodable)
+        resolves the page's Promise; an exception rejects it with ``str(exception)`` as the
+        ``Error``'s message (the class name if that is empty); a value that is not JSON rejects it
+        with ``"handler result is not JSON: …"``.
+
+        Thread: see the package docs, "Threads". Handlers run one at a time with the other
+        callbacks; a slow handler delays them (a coroutine handler does not).
+
+        Returns:
+            ``fn``.
+        """
+        name = _check_id_text(name, "handler name")
+
+        def register(f: Callable[..., Any]) -> None:
+            self._handlers[name] = f
+
+        return _listener_decorator(register, fn)
+
+    def remove_handler(self, name: str) -> None:
+        """Removes the handler of ``name`` (no error if there is none)."""
+        self._handlers.pop(name, None)
+
+    # ---- page ----------------------------------------------------------------------------------
+
+    def eval(self, script: str) -> None:
+        """Runs ``script`` (JavaScript source) in the page's main frame, in order with the
+        messages sent to it, once its scripts have run. Its value and exceptions are not reported:
+        use :meth:`invoke` (and ``host.handle`` in the page) to get a result.
+
+        Thread: any. Raises: InvalidArgumentError (not a str, NUL), NotFoundError, ClosedError,
+        HostCrashedError.
+        """
+        script = check_text(script, "script")
+        self.app._backend.webview_eval(self._check(), script)
+
+    def navigate(self, url: str) -> None:
+        """Loads ``url`` (absolute: ``https://…``, ``data:…``, ``file:///…``). Calls pending in the
+        current page end with :class:`InvokeError` (``code`` ``"TRANSOM_ERROR_NOT_FOUND"``);
+        ``page-load`` events follow.
+
+        Thread: any. Raises: InvalidArgumentError (not an absolute URL), NotFoundError,
+        ClosedError, HostCrashedError.
+        """
+        url = check_text(url, "url")
+        self.app._backend.webview_navigate(self._check(), url)
+
+
+def _timeout_ms(timeout: Optional[float]) -> int:
+    if timeout is None:
+        return 0
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+        raise InvalidArgumentError(f"timeout must be a number of seconds or None, got {type(timeout).__name__}")
+    if not (timeout > 0) or math.isinf(timeout):
+        raise InvalidArgumentError(f"timeout must be a positive, finite number of seconds, got {timeout!r}")
+    ms = max(1, math.ceil(timeout * 1000))
+    if ms > _MAX_TIMEOUT_MS:
+        raise InvalidArgumentError(f"timeout must be at most {_MAX_TIMEOUT_MS / 1000:g} s, got {timeout!r}")
+    return ms
+
+
+class Window(_EventTarget):
+    """A native window, made by :meth:`App.create_window`. At most one :class:`Webview` fills it.
+
+    ``with app.create_window(...) as window:`` closes the window when the block ends.
+
+    Attributes:
+        id: the core's window id (an int, never 0).
+        app: its app.
+    """
+
+    def __init__(self, app: "App", id: int) -> None:  # noqa: A002
+        super().__init__()
+        self.app: App = app
+        self.id: int = id
+        self._generation = app._generation
+        self._closed = False
+        self._webview: Optional[Webview] = None
+
+    def __repr__(self) -> str:
+        state = " closed" if self._closed else ""
+        return f"<transom.Window {self.id}{state}>"
+
+    @property
+    def closed(self) -> bool:
+        """Whether the window is gone: closed by the program or the user (after
+        ``window-destroyed``), or lost when the host crashed."""
+        return self._closed
+
+    @property
+    def webview(self) -> Optional[Webview]:
+        """The window's webview, or ``None``."""
+        return self._webview
+
+    def _check(self) -> int:
+        if self._generation != self.app._generation:
+            raise NotFoundError(f"window {self.id} was lost when transom-host crashed")
+        return self.id
+
+    def create_webview(
+        self,
+        html: Optional[str] = None,
+        url: Optional[str] = None,
+        *,
+        init_script: Optional[str] = None,
+        devtools: Optional[bool] = None,
+        user_agent: Optional[str] = None,
+        background_color: Optional[str] = None,
+        options: Optional[Mapping[str, Any]] = None,
+    ) -> Webview:
+        """Creates the window's webview, showing ``html`` (a document) or ``url`` (absolute), not
+        both; with neither, an empty page. Every page gets ``window.host``.
+
+        Args:
+            html: an HTML document (its origin is opaque; its URL is ``about:blank`` on Linux).
+            url: the URL to load.
+            init_script: JavaScript run in the main frame of every page, before its own scripts.
+            devtools: whether the web inspector can be opened (default False).
+            user_agent: the User-Agent.
+            background_color: ``"#rrggbb"`` or ``"#rrggbbaa"``, shown before the page paints.
+            options: more webview options by name (docs/protocol.md, "Webview options"), for
+                options newer than this package.
+
+        Returns:
+            The :class:`Webview`, at once; ``webview-created`` follows (or an ``error`` event).
+
+        Thread: any.
+
+        Raises:
+            InvalidArgumentError: bad or unknown option, both ``html`` and ``url``.
+            UnsupportedError: the window has a webview already. NotFoundError: the window is
+            gone. ClosedError, HostCrashedError.
+        """
+        options_json = _options(
+            {"html": html, "url": url, "init_script": init_script, "devtools": devtools,
+             "user_agent": user_agent, "background_color": background_color},
+            options, "webview options",
+        )
+        # No lock is held across the backend call: in host mode the reader thread must be free to
+        # read the reply. An event about the new webview that comes first makes the same object.
+        window_id = self._check()
+        webview_id = self.app._backend.webview_create(window_id, options_json)
+        webview = self.app._webview_object(webview_id, window_id)
+        self._webview = webview
+        return webview
+
+    def set(
+        self,
+        *,
+        title: Optional[str] = None,
+        width: Optional[float] = None,
+        height: Optional[float] = None,
+        x: Optional[float] = None,
+        y: Optional[float] = None,
+        min_width: Optional[float] = None,
+        min_height: Optional[float] = None,
+        max_width: Optional[float] = None,
+        max_height: Optional[float] = None,
+        resizable: Optional[bool] = None,
+        decorations: Optional[bool] = None,
+        visible: Optional[bool] = None,
+        always_on_top: Optional[bool] = None,
+        maximized: Optional[bool] = None,
+        fullscreen: Optional[bool] = None,
+        close_guard: Optional[bool] = None,
+        options: Optional[Mapping[str, Any]] = None,
+    ) -> None:
+        """Changes window properties; only the arguments given change. Same meanings as in
+        :meth:`App.create_window` (``transparent`` can only be set at creation). No event
+        confirms the change; a new size or position may cause ``resize`` / ``move`` events.
+
+        Thread: any. Raises: InvalidArgumentError (bad value, the message names it),
+        NotFoundError (the window is gone), ClosedError, HostCrashedError.
+        """
+        props = _options(
+            {"title": title, "width": width, "height": height, "x": x, "y": y,
+             "min_width": min_width, "min_height": min_height, "max_width": max_width,
+             "max_height": max_height, "resizable": resizable, "decorations": decorations,
+             "visible": visible, "always_on_top": always_on_top, "maximized": maximized,
+             "fullscreen": fullscreen, "close_guard": close_guard},
+            options, "window properties",
+        )
+        self.app._backend.window_set(self._check(), props)
+
+    def close(self) -> None:
+        """Closes the window and its webview. Calls pending in its page end with
+        :class:`InvokeError`; ``webview-destroyed`` and ``window-destroyed`` follow. Closing a
+        window that is already gone does nothing.
+
+        Thread: any. Raises: HostCrashedError (host mode, while the host restarts).
+        """
+        if self._closed or self._generation != self.app._generation or self.app.closed:
+            return
+        try:
+            self.app._backend.window_close(self.id)
+        except (NotFoundError, ClosedError):
+            pass
+
+    def __enter__(self) -> "Window":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class App(_EventTarget):
+    """An app: windows with webviews, and one stream of events.
+
+    Args:
+        mode: ``"in-process"`` (libtransom loaded with ctypes; the GUI runs on a thread of the
+            library), ``"host"`` (a ``transom-host`` child process; a crash of the GUI does not
+            take the program down, and it is restarted), or ``"auto"``: in-process on Linux and
+            Windows, host on macOS (where the GUI needs the main thread).
+        max_message_bytes: the largest payload in bytes (default 64 MiB).
+        loop: the asyncio loop to bind the App to; by default the running loop when the App is
+            made inside one, else none. A bound App runs every callback on that loop and, in
+            process, reads events through ``loop.add_reader`` (no thread).
+        host_path: host mode: the ``transom-host`` binary (default: ``TRANSOM_HOST``, the copy in
+            the wheel, a source checkout, then ``PATH``).
+        restart_delays: host mode: seconds to wait before each restart after crashes in a row;
+            after the last the app ends. Default ``(1, 2, 4)``.
+
+    Use ``with transom.App() as app:`` (or ``async with``) to close it at the end; open apps are
+    closed at interpreter exit too.
+
+    Thread: every method may be called from any thread.
+
+    Raises:
+        InvalidArgumentError: bad mode or option. UnsupportedError: in-process mode on macOS.
+        LibraryNotFoundError: libtransom / transom-host not found. PlatformError: no display, GTK
+        or WebKitGTK missing.
+    """
+
+    def __init__(
+        self,
+        mode: str = "auto",
+        *,
+        max_message_bytes: Optional[int] = None,
+        loop: Optional[asyncio.AbstractEventLoop] = None,
+        host_path: Optional[str] = None,
+        restart_delays: Sequence[float] = (1.0, 2.0, 4.0),
+    ) -> None:
+        super().__init__()
+        if mode not in MODES:
+            raise InvalidArgumentError(f"mode must be one of {', '.join(MODES)}; got {mode!r}")
+        if mode == "auto":
+            mode = "host" if sys.platform == "darwin" else "in-process"
+        if max_message_bytes is not None and (
+            isinstance(max_message_bytes, bool) or not isinstance(max_message_bytes, int) or max_message_bytes < 1
+        ):
+            raise InvalidArgumentError(f"max_message_bytes must be a positive int, got {max_message_bytes!r}")
+        options_json = None if max_message_bytes is None else json.dumps({"max_message_bytes": max_message_bytes})
+        if loop is None:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                loop = None
+        self._loop: Optional[asyncio.AbstractEventLoop] = loop
+        self._lock = threading.RLock()
+        self._generation = 0
+        self._windows: Dict[int, Window] = {}
+        self._webviews: Dict[int, Webview] = {}
+        self._gone: Set[int] = set()
+        self._handlers: Dict[str, Callable[..., Any]] = {}
+        self._closed = False
+        self._run_cond = threading.Condition()
+        self._run_done = False
+        self._closing_lock = threading.Lock()
+        self._closing = False
+        self._private_loop = PrivateLoop()
+        self._executor: Executor = LoopExecutor(loop) if loop is not None else ThreadExecutor()
+        self._dispatcher = Dispatcher(self, self._executor, self._private_loop)
+        backend: Backend
+        try:
+            if mode == "in-process":
+                if sys.platform == "darwin":
+                    raise UnsupportedError(
+                        "in-process mode needs the main thread on macOS; use mode='host' (or 'auto')"
+                    )
+                from ._inprocess import InProcessBackend
+
+                backend = InProcessBackend(options_json)
+            else:
+                from ._host import HostBackend
+
+                if isinstance(restart_delays, (str, bytes)) or not all(
+                    isinstance(d, (int, float)) and not isinstance(d, bool) and d >= 0 for d in restart_delays
+                ):
+                    raise InvalidArgumentError("restart_delays must be a sequence of seconds >= 0")
+                backend = HostBackend(options_json, host_path, restart_delays)
+        except BaseException:
+            self._executor.close()
+            raise
+        self._backend: Backend = backend
+        self.mode: str = mode
+        backend.start(self._dispatcher, loop)
+        _live_apps.add(self)
+
+    def __repr__(self) -> str:
+        state = " closed" if self._closed else ""
+        return f"<transom.App {self.mode}{state}, {len(self._windows)} windows>"
+
+    # ---- properties ----------------------------------------------------------------------------
+
+    @property
+    def closed(self) -> bool:
+        """Whether the app is closed (by :meth:`close`, or because the host could not be
+        restarted)."""
+        return self._closed
+
+    @property
+    def version(self) -> str:
+        """The core's version, ``"MAJOR.MINOR.PATCH"``."""
+        return self._backend.version
+
+    @property
+    def windows(self) -> List[Window]:
+        """The windows that are open, in creation order."""
+        with self._lock:
+            return [w for w in self._windows.values() if not w._closed]
+
+    # ---- registry (internal) -------------------------------------------------------------------
+
+    def _window_object(self, window_id: int) -> Window:
+        with self._lock:
+            window = self._windows.get(window_id)
+            if window is None:
+                window = Window(self, window_id)
+                if window_id in self._gone:
+                    window._closed = True
+                else:
+                    self._windows[window_id] = window
+            return window
+
+    def _webview_object(self, webview_id: int, window_id: int) -> Webview:
+        with self._lock:
+            webview = self._webviews.get(webview_id)
+            if webview is None:
+                window = self._window_object(window_id) if window_id else Window(self, 0)
+                webview = Webview(self, window, webview_id)
+                if webview_id in self._gone:
+                    webview._closed = True
+                else:
+                    self._webviews[webview_id] = webview
+                    if window._webview is None:
+                        window._webview = webview
+            return webview
+
+    def _make_event(self, data: Dict[str, Any]) -> Event:
+        kind = str(data.get("type", ""))
+        window_id = data.get("window")
+        webview_id = data.get("webview")
+        with self._lock:
+            window = self._window_object(window_id) if isinstance(window_id, int) and window_id else None
+            webview = None
+            if isinstance(webview_id, int) and webview_id:
+                webview = self._webviews.get(webview_id)
+                if webview is None and window is not None:
+                    webview = self._webview_object(webview_id, window.id)
+                if window is None and webview is not None:
+                    window = webview.window
+        return Event(kind, data, window, webview)
+
+    def _event_callbacks(self, event: Event) -> List[Callable[[Event], Any]]:
+        callbacks = []
+        if event.webview is not None:
+            callbacks += event.webview._listeners_for(event.type)
+        if event.window is not None:
+            callbacks += event.window._listeners_for(event.type)
+        callbacks += self._listeners_for(event.type)
+        return callbacks
+
+    def _forget_webview(self, webview: Webview) -> None:
+        with self._lock:
+            webview._closed = True
+            self._webviews.pop(webview.id, None)
+            self._gone.add(webview.id)
+
+    def _forget_window(self, window: Window) -> None:
+        with self._lock:
+            window._closed = True
+            self._windows.pop(window.id, None)
+            self._gone.add(window.id)
+            if window._webview is not None:
+                self._forget_webview(window._webview)
+
+    def _lose_everything(self) -> List[Window]:
+        """Host crash: every window and webview is gone; ids start again in the next host."""
+        with self._lock:
+            self._generation += 1
+            lost = [w for w in self._windows.values() if not w._closed]
+            for window in self._windows.values():
+                window._closed = True
+            for webview in self._webviews.values():
+                webview._closed = True
+            self._windows.clear()
+            self._webviews.clear()
+            self._gone.clear()
+        return lost
+
+    def _mark_closed(self) -> None:
+        with self._lock:
+            self._closed = True
+            for window in self._windows.values():
+                window._closed = True
+            for webview in self._webviews.values():
+                webview._closed = True
+            self._windows.clear()
+            self._webviews.clear()
+
+    def _settle(self) -> None:
+        """Runs on the callback executor after the callbacks of a window-destroyed (or a host
+        restart): lets :meth:`run` return when no window is left."""
+        with self._run_cond:
+            if self._closed or not self.windows:
+                self._run_done = True
+                self._run_cond.notify_all()
+
+    # ---- windows -------------------------------------------------------------------------------
+
+    def create_window(
+        self,
+        title: Optional[str] = None,
+        *,
+        width: Optional[float] = None,
+        height: Optional[float] = None,
+        x: Optional[float] = None,
+        y: Optional[float] = None,
+        min_width: Optional[float] = None,
+        min_height: Optional[float] = None,
+        max_width: Optional[float] = None,
+        max_height: Optional[float] = None,
+        resizable: Optional[bool] = None,
+        decorations: Optional[bool] = None,
+        visible: Optional[bool] = None,
+        always_on_top: Optional[bool] = None,
+        maximized: Optional[bool] = None,
+        fullscreen: Optional[bool] = None,
+        transparent: Optional[bool] = None,
+        close_guard: Optional[bool] = None,
+        options: Optional[Mapping[str, Any]] = None,
+    ) -> Window:
+        """Opens a window. Arguments left ``None`` take the core's defaults.
+
+        Args:
+            title: title bar text (default ``"transom"``).
+            width, height: inner size in logical pixels, in (0, 100000] (default 800 × 600).
+            x, y: position on the desktop in logical pixels, both or neither.
+            min_width, min_height, max_width, max_height: limits when the user resizes.
+            resizable, decorations, visible, always_on_top, maximized, fullscreen: booleans.
+            transparent: a transparent background (creation only).
+            close_guard: when True, a close request (title-bar button) only sends
+                ``close-requested`` and the program decides; by default the window closes.
+            options: more window options by name (docs/protocol.md, "Window options").
+
+        Returns:
+            The :class:`Window`, at once; ``window-created`` follows (or an ``error`` event).
+
+        Thread: any.
+
+        Raises:
+            InvalidArgumentError: bad or unknown option (the message names it), ``x`` without
+            ``y``. ClosedError: the app is closed. HostCrashedError: host mode, the host restarts.
+        """
+        options_json = _options(
+            {"title": title, "width": width, "height": height, "x": x, "y": y,
+             "min_width": min_width, "min_height": min_height, "max_width": max_width,
+             "max_height": max_height, "resizable": resizable, "decorations": decorations,
+             "visible": visible, "always_on_top": always_on_top, "maximized": maximized,
+             "fullscreen": fullscreen, "transparent": transparent, "close_guard": close_guard},
+            options, "window options",
+        )
+        window_id = self._backend.window_create(options_json)
+        window = self._window_object(window_id)
+        with self._run_cond:
+            self._run_done = False
+        return window
+
+    def broadcast(self, channel: str, data: Any = None) -> None:
+        """Sends ``data`` on ``channel`` to every webview of the app (see :meth:`Webview.send`).
+
+        Thread: any. Raises: as :meth:`Webview.send`.
+        """
+        channel = _check_id_text(channel, "channel")
+        self._backend.post(0, channel, encode(data))
+
+    @overload
+    def handle(self, name: str) -> Callable[[F], F]: ...
+
+    @overload
+    def handle(self, name: str, fn: F) -> F: ...
+
+    def handle(self, name: str, fn: Optional[F] = None) -> Any:
+        """Like :meth:`Webview.handle`, for every webview of the app: used when the calling
+        webview has no handler of that name itself."""
+        name = _check_id_text(name, "handler name")
+
+        def register(f: Callable[..., Any]) -> None:
+            self._handlers[name] = f
+
+        return _listener_decorator(register, fn)
+
+    def remove_handler(self, name: str) -> None:
+        """Removes the app-wide handler of ``name`` (no error if there is none)."""
+        self._handlers.pop(name, None)
+
+    # ---- events --------------------------------------------------------------------------------
+
+    def events(self, *types: str) -> EventStream:
+        """A blocking iterator over the app's events from now on (only ``types`` if given):
+        ``for event in app.events(): …``. It ends when the app is closed. Create it before the
+        actions whose events you want to see. ``stream.get(timeout)`` and
+        ``stream.wait_for(type, predicate, timeout)`` wait with a bound.
+
+        Thread: any (one consumer at a time per stream).
+        """
+        for t in types:
+            check_text(t, "event type", allow_empty=False)
+        stream = EventStream(self, tuple(types))
+        self._dispatcher.subscribe(stream)
+        return stream
+
+    def events_async(self, *types: str) -> AsyncEventStream:
+        """Like :meth:`events`, as an async iterator for the running asyncio loop:
+        ``async for event in app.events_async(): …``. Works whether or not the App is bound to
+        that loop.
+
+        Raises:
+            RuntimeError: no asyncio loop is running in this thread.
+        """
+        for t in types:
+            check_text(t, "event type", allow_empty=False)
+        stream = AsyncEventStream(self, tuple(types), asyncio.get_running_loop())
+        self._dispatcher.subscribe(stream)
+        return stream
+
+    def run(self, timeout: Optional[float] = None) -> bool:
+        """Blocks until the last window has closed (after its ``window-destroyed`` callbacks ran)
+        or the app is closed. Returns at once if no window is open. After a host crash it goes on
+        waiting for the restart, and returns then unless a ``host-restarted`` callback opened a
+        window again. The app stays usable afterwards; close it (or let ``with`` do it).
+
+        Args:
+            timeout: at most this many seconds (``None``: no limit).
+
+        Returns:
+            True if it returned because no window is left or the app closed, False on timeout.
+
+        Thread: any but the App's asyncio loop (use :meth:`run_async` there: this raises
+        ``RuntimeError``).
+        """
+        if self._loop is not None and self._executor.is_current():
+            raise RuntimeError("app.run() would block the App's event loop; use `await app.run_async()`")
+        with self._run_cond:
+            if self._closed or not self.windows:
+                return True
+            self._run_done = False
+            return self._run_cond.wait_for(lambda: self._run_done or self._closed, timeout)
+
+    async def run_async(self) -> None:
+        """Awaits until the last window has closed or the app is closed (see :meth:`run`)."""
+        stream = self.events_async("window-destroyed", "host-restarted", "host-crashed")
+        try:
+            while True:
+                with self._run_cond:
+                    if self._closed or not self.windows:
+                        return
+                try:
+                    await stream.get()
+                except ClosedError:
+                    return
+                # Let the callbacks of that event run first (they may open a window).
+                done = asyncio.get_running_loop().create_future()
+
+                def settled(fut: "asyncio.Future[None]" = done) -> None:
+                    fut.get_loop().call_soon_threadsafe(lambda: fut.done() or fut.set_result(None))
+
+                self._executor.submit(settled)
+                await done
+        finally:
+            stream.close()
+
+    # ---- end -----------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Shuts the app down: pending invokes raise :class:`InvokeError` (``code``
+        ``"TRANSOM_ERROR_CLOSED"``), windows close (their ``webview-destroyed`` /
+        ``window-destroyed`` events are delivered), event streams end, the callback thread stops
+        after running what was queued, and the library's app (or the host process) is released.
+        Waits up to about 10 s for the GUI thread. Idempotent.
+
+        Thread: any, including a callback.
+        """
+        with self._closing_lock:
+            first = not self._closing
+            self._closing = True
+        if not first:
+            if not self._executor.is_current():
+                self._backend.close()  # waits for the closing thread
+            return
+        try:
+            self._backend.close()
+        finally:
+            self._dispatcher.stream_ended()
+            self._executor.close()
+            self._private_loop.close()
+            _live_apps.discard(self)
+
+    async def aclose(self) -> None:
+        """:meth:`close` without blocking the running loop (it runs in the default executor)."""
+        await asyncio.get_running_loop().run_in_executor(None, self.close)
+
+    def __enter__(self) -> "App":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> "App":
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+
+_live_apps: "weakref.WeakSet[App]" = weakref.WeakSet()
+
+
+@atexit.register
+def _close_all() -> None:
+    for app in list(_live_apps):
+        try:
+            app.close()
+        except Exception:  # pragma: no cover
+            pass
+
+
+# Names used in annotations only.
+_unused = (Iterator, Union)

@@ -1,0 +1,103 @@
+"""What the App asks of a backend, and what a backend tells the App.
+
+Two backends implement :class:`Backend`: :class:`transom._inprocess.InProcessBackend` (ctypes over
+libtransom) and :class:`transom._host.HostBackend` (a ``transom-host`` child process speaking
+docs/protocol.md). Arguments arrive checked for type and already encoded: ``*_json`` arguments
+are JSON text, strings hold no NUL. Every method may be called from any thread and raises the
+:class:`transom.TransomError` subclass of the core's result code.
+
+A backend hands what happens to an :class:`EventSink` (the App's dispatcher).
+"""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+from typing import Any, Dict, List, Optional
+
+try:  # Python 3.8+: typing.Protocol
+    from typing import Protocol
+except ImportError:  # pragma: no cover
+    Protocol = object  # type: ignore[assignment,misc]
+
+__all__ = ["Backend", "EventSink"]
+
+
+class EventSink(Protocol):
+    """Receives what a backend reports. Called on the backend's event thread, or on the asyncio
+    loop thread when the backend reads events through ``loop.add_reader``."""
+
+    def deliver(self, events: List[Dict[str, Any]]) -> None:
+        """Events of the core, decoded from their JSON text, in order."""
+
+    def host_crashed(self, info: Dict[str, Any]) -> None:
+        """Host mode: the host process died. ``info`` becomes the ``host-crashed`` event."""
+
+    def host_restarted(self, info: Dict[str, Any]) -> None:
+        """Host mode: a new host process runs. ``info`` becomes the ``host-restarted`` event."""
+
+    def stream_ended(self) -> None:
+        """No event will ever come again: the app was shut down (or the host could not be
+        restarted)."""
+
+
+class Backend(abc.ABC):
+    """The operations of the core, as both backends offer them."""
+
+    #: ``"in-process"`` or ``"host"``.
+    mode: str = ""
+
+    @abc.abstractmethod
+    def start(self, sink: EventSink, loop: Optional[asyncio.AbstractEventLoop]) -> None:
+        """Starts event delivery to ``sink``; with ``loop``, through that loop where the backend
+        can (in-process: ``add_reader`` on the core's event fd)."""
+
+    @property
+    @abc.abstractmethod
+    def version(self) -> str:
+        """The core's version, ``"MAJOR.MINOR.PATCH"``."""
+
+    @abc.abstractmethod
+    def window_create(self, options_json: str) -> int: ...
+
+    @abc.abstractmethod
+    def window_set(self, window: int, props_json: str) -> None: ...
+
+    @abc.abstractmethod
+    def window_close(self, window: int) -> None: ...
+
+    @abc.abstractmethod
+    def webview_create(self, window: int, options_json: str) -> int: ...
+
+    @abc.abstractmethod
+    def webview_eval(self, webview: int, script: str) -> None: ...
+
+    @abc.abstractmethod
+    def webview_navigate(self, webview: int, url: str) -> None: ...
+
+    @abc.abstractmethod
+    def post(self, webview: int, channel: str, payload_json: str) -> None: ...
+
+    @abc.abstractmethod
+    def invoke(self, webview: int, name: str, args_json: str, timeout_ms: int) -> int: ...
+
+    @abc.abstractmethod
+    def resolve(self, call: int, value_json: str, wait: bool = True) -> None:
+        """Answers a page's call. With ``wait=False`` the host backend does not wait for the
+        reply (errors found later are dropped): the dispatcher answers this way, also from the
+        event thread, which must never wait for a reply it has to read itself."""
+
+    @abc.abstractmethod
+    def reject(self, call: int, message: str, wait: bool = True) -> None:
+        """Rejects a page's call; ``wait`` as in :meth:`resolve`."""
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Shuts the app down (pending calls end, windows close, the last events are delivered,
+        then ``stream_ended``) and releases everything. Idempotent; safe from any thread,
+        including the sink's."""
+
+    def on_event_thread(self) -> bool:
+        """Whether the calling thread is the one that delivers events (sync waits for events on it
+        would deadlock)."""
+        return False

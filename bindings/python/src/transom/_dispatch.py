@@ -1,0 +1,612 @@
+"""Where events become Python: the one place that maps each event of the core to futures,
+callbacks and event streams, and the executors that run user callbacks.
+
+Threads (see the package docs): the backend calls :meth:`Dispatcher.deliver` on its event thread
+(or on the asyncio loop). The dispatcher does only quick bookkeeping there (completing futures,
+feeding streams, answering calls that have no handler) and hands every user function to the App's
+:class:`Executor`: a thread of its own (``transom-callbacks``) or the App's asyncio loop.
+
+To add a kind of event (channels, shared state): add a method and an entry in
+``Dispatcher._routes``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import inspect
+import logging
+import queue
+import threading
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, List, Optional, Tuple
+
+from ._errors import (
+    ClosedError,
+    HostCrashedError,
+    InvokeError,
+    InvokeTimeoutError,
+    TimeoutError,
+)
+from ._json import encode
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._app import App, Event
+
+__all__ = ["Dispatcher", "Executor", "ThreadExecutor", "LoopExecutor", "PrivateLoop", "EventStream", "AsyncEventStream"]
+
+log = logging.getLogger("transom")
+
+
+# ---- executors ----------------------------------------------------------------------------------
+
+
+class Executor:
+    """Runs user functions one at a time, in the order submitted."""
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> None:
+        raise NotImplementedError
+
+    def is_current(self) -> bool:
+        """Whether the calling thread is the one running the functions."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Runs what is queued, then stops (without waiting on itself)."""
+
+
+class ThreadExecutor(Executor):
+    """A daemon thread ``transom-callbacks`` that runs submitted functions in order."""
+
+    def __init__(self) -> None:
+        self._queue: "queue.SimpleQueue[Optional[Tuple[Callable[..., Any], Tuple[Any, ...]]]]" = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="transom-callbacks", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            fn, args = item
+            try:
+                fn(*args)
+            except BaseException:  # a user callback must not end the thread
+                log.exception("transom: an event callback raised")
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> None:
+        self._queue.put((fn, args))
+
+    def is_current(self) -> bool:
+        return threading.current_thread() is self._thread
+
+    def close(self) -> None:
+        self._queue.put(None)
+        if not self.is_current():
+            self._thread.join(10)
+
+
+class LoopExecutor(Executor):
+    """Runs submitted functions on an asyncio loop's thread (``call_soon_threadsafe``)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self._thread_id: Optional[int] = None
+        try:
+            if asyncio.get_running_loop() is loop:
+                self._thread_id = threading.get_ident()
+        except RuntimeError:
+            pass
+
+    def _guarded(self, fn: Callable[..., Any], args: Tuple[Any, ...]) -> None:
+        self._thread_id = threading.get_ident()
+        try:
+            fn(*args)
+        except Exception:
+            log.exception("transom: an event callback raised")
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> None:
+        try:
+            self.loop.call_soon_threadsafe(self._guarded, fn, args)
+        except RuntimeError:  # the loop is closed
+            log.debug("transom: dropped a callback: its event loop is closed")
+
+    def is_current(self) -> bool:
+        return self._thread_id == threading.get_ident()
+
+
+class PrivateLoop:
+    """A private asyncio loop on a daemon thread ``transom-asyncio``, for coroutine callbacks of an
+    App that has no loop of its own. Started on first use."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loop: Optional[asyncio.AbstractEventLoop] = None
+        self._thread: Optional[threading.Thread] = None
+
+    def loop(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._loop is None:
+                loop = asyncio.new_event_loop()
+                ready = threading.Event()
+
+                def run() -> None:
+                    asyncio.set_event_loop(loop)
+                    loop.call_soon(ready.set)
+                    loop.run_forever()
+                    loop.close()
+
+                self._thread = threading.Thread(target=run, name="transom-asyncio", daemon=True)
+                self._thread.start()
+                ready.wait(10)
+                self._loop = loop
+            return self._loop
+
+    def close(self) -> None:
+        with self._lock:
+            loop, thread = self._loop, self._thread
+            self._loop = None
+        if loop is not None and thread is not None:
+            loop.call_soon_threadsafe(loop.stop)
+            if thread is not threading.current_thread():
+                thread.join(5)
+
+
+# ---- event streams ------------------------------------------------------------------------------
+
+_END = object()
+
+
+def _matches(types: Tuple[str, ...], event: "Event") -> bool:
+    return not types or event.type in types
+
+
+class EventStream:
+    """The events of an app, as a blocking iterator: ``for event in app.events(): …``.
+
+    Made by :meth:`transom.App.events`; it sees the events that happen from then on (of the given
+    types, or all). Iteration ends when the app is closed. Events wait in the stream until taken:
+    close a stream you no longer read (``stream.close()`` or ``with app.events() as stream:``).
+    Safe to use from any one thread at a time.
+    """
+
+    def __init__(self, app: "App", types: Tuple[str, ...]) -> None:
+        self._app = app
+        self.types: Tuple[str, ...] = types
+        self._queue: "queue.SimpleQueue[Any]" = queue.SimpleQueue()
+        self._done = False
+
+    def _put(self, event: "Event") -> None:
+        if _matches(self.types, event):
+            self._queue.put(event)
+
+    def _end(self) -> None:
+        self._queue.put(_END)
+
+    def get(self, timeout: Optional[float] = None) -> "Event":
+        """Returns the next event, waiting up to ``timeout`` seconds (``None``: no limit).
+
+        Raises:
+            transom.TimeoutError: no event came in time.
+            transom.ClosedError: the app is closed and every event was taken.
+        """
+        if self._done:
+            raise ClosedError("the app is closed and every event was taken")
+        try:
+            item = self._queue.get(timeout=timeout)
+        except queue.Empty:
+            raise TimeoutError(f"no event within {timeout:g} s") from None
+        if item is _END:
+            self._done = True
+            raise ClosedError("the app is closed and every event was taken")
+        return item  # type: ignore[no-any-return]
+
+    def wait_for(
+        self,
+        type: Optional[str] = None,  # noqa: A002 - the event field's name
+        predicate: Optional[Callable[["Event"], bool]] = None,
+        timeout: Optional[float] = None,
+    ) -> "Event":
+        """Skips events until one has ``type`` (if given) and satisfies ``predicate`` (if given),
+        and returns it. ``timeout`` (seconds) bounds the whole wait.
+
+        Raises:
+            transom.TimeoutError: no such event in time.
+            transom.ClosedError: the app closed first.
+        """
+        deadline = None if timeout is None else _now() + timeout
+        while True:
+            left = None if deadline is None else max(0.0, deadline - _now())
+            if left == 0.0:
+                raise TimeoutError(f"no {type or 'matching'} event within {timeout:g} s")
+            try:
+                event = self.get(left)
+            except TimeoutError:
+                raise TimeoutError(f"no {type or 'matching'} event within {timeout:g} s") from None
+            if (type is None or event.type == type) and (predicate is None or predicate(event)):
+                return event
+
+    def close(self) -> None:
+        """Stops receiving events; iteration ends."""
+        self._app._dispatcher.unsubscribe(self)
+        self._queue.put(_END)
+
+    def __iter__(self) -> "EventStream":
+        return self
+
+    def __next__(self) -> "Event":
+        try:
+            return self.get()
+        except ClosedError:
+            raise StopIteration from None
+
+    def __enter__(self) -> "EventStream":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class AsyncEventStream:
+    """The events of an app, as an async iterator: ``async for event in app.events_async(): …``.
+
+    Made by :meth:`transom.App.events_async` inside a running asyncio loop, to which it belongs. It
+    sees the events from then on; iteration ends when the app is closed. Close it when done.
+    """
+
+    def __init__(self, app: "App", types: Tuple[str, ...], loop: asyncio.AbstractEventLoop) -> None:
+        self._app = app
+        self.types: Tuple[str, ...] = types
+        self._loop = loop
+        self._queue: "asyncio.Queue[Any]" = asyncio.Queue()
+        self._done = False
+
+    def _put(self, event: "Event") -> None:
+        if _matches(self.types, event):
+            self._push(event)
+
+    def _end(self) -> None:
+        self._push(_END)
+
+    def _push(self, item: Any) -> None:
+        try:
+            self._loop.call_soon_threadsafe(self._queue.put_nowait, item)
+        except RuntimeError:  # its loop is closed
+            self._app._dispatcher.unsubscribe(self)
+
+    async def get(self, timeout: Optional[float] = None) -> "Event":
+        """Returns the next event, waiting up to ``timeout`` seconds (``None``: no limit).
+
+        Raises:
+            transom.TimeoutError: no event came in time.
+            transom.ClosedError: the app is closed and every event was taken.
+        """
+        if self._done:
+            raise ClosedError("the app is closed and every event was taken")
+        try:
+            item = await asyncio.wait_for(self._queue.get(), timeout)
+        except asyncio.TimeoutError:
+            raise TimeoutError(f"no event within {timeout:g} s") from None
+        if item is _END:
+            self._done = True
+            raise ClosedError("the app is closed and every event was taken")
+        return item  # type: ignore[no-any-return]
+
+    async def wait_for(
+        self,
+        type: Optional[str] = None,  # noqa: A002
+        predicate: Optional[Callable[["Event"], bool]] = None,
+        timeout: Optional[float] = None,
+    ) -> "Event":
+        """Like :meth:`EventStream.wait_for`, awaitable."""
+        deadline = None if timeout is None else _now() + timeout
+        while True:
+            left = None if deadline is None else max(0.0, deadline - _now())
+            if left == 0.0:
+                raise TimeoutError(f"no {type or 'matching'} event within {timeout:g} s")
+            try:
+                event = await self.get(left)
+            except TimeoutError:
+                raise TimeoutError(f"no {type or 'matching'} event within {timeout:g} s") from None
+            if (type is None or event.type == type) and (predicate is None or predicate(event)):
+                return event
+
+    def close(self) -> None:
+        """Stops receiving events; iteration ends."""
+        self._app._dispatcher.unsubscribe(self)
+        self._push(_END)
+
+    def __aiter__(self) -> "AsyncEventStream":
+        return self
+
+    async def __anext__(self) -> "Event":
+        try:
+            return await self.get()
+        except ClosedError:
+            raise StopAsyncIteration from None
+
+    async def __aenter__(self) -> "AsyncEventStream":
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _now() -> float:
+    import time
+
+    return time.monotonic()
+
+
+# ---- the dispatcher -----------------------------------------------------------------------------
+
+
+class Dispatcher:
+    """Routes the events of one App. Created by the App; its methods are the backend's
+    :class:`transom._backend.EventSink`."""
+
+    def __init__(self, app: "App", executor: Executor, private_loop: PrivateLoop) -> None:
+        self._app = app
+        self._executor = executor
+        self._private_loop = private_loop
+        self._lock = threading.Lock()
+        self._subscribers: List[Any] = []
+        #: Calls made with invoke, by call id, waiting for their invoke-result.
+        self._pending: Dict[int, Tuple[concurrent.futures.Future[Any], str]] = {}
+        #: invoke-results that came before their call was registered (the reply and the result
+        #: race in-process): at most a few, taken by register_call.
+        self._early_results: Dict[int, Dict[str, Any]] = {}
+        self._ended = False
+        self._routes: Dict[str, Callable[["Event"], None]] = {
+            "invoke-result": self._on_invoke_result,
+            "invoke": self._on_invoke,
+            "message": self._on_message,
+            "webview-created": self._on_webview_created,
+            "webview-destroyed": self._on_webview_destroyed,
+            "window-destroyed": self._on_window_destroyed,
+            "error": self._on_error,
+        }
+
+    # ---- subscriptions ------------------------------------------------------------------------
+
+    def subscribe(self, stream: Any) -> None:
+        with self._lock:
+            if self._ended:
+                stream._end()
+                return
+            self._subscribers.append(stream)
+
+    def unsubscribe(self, stream: Any) -> None:
+        with self._lock:
+            if stream in self._subscribers:
+                self._subscribers.remove(stream)
+
+    # ---- calls the program makes (invoke) ------------------------------------------------------
+
+    def register_call(self, call: int, name: str) -> "concurrent.futures.Future[Any]":
+        """Registers a call just made; returns the future its invoke-result completes."""
+        future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+        with self._lock:
+            early = self._early_results.pop(call, None)
+            if early is None:
+                if self._ended:
+                    early = {"ok": False, "error": "the app was shut down", "code": "TRANSOM_ERROR_CLOSED"}
+                else:
+                    self._pending[call] = (future, name)
+        if early is not None:
+            _complete(future, early, name, call)
+        return future
+
+    def _on_invoke_result(self, event: "Event") -> None:
+        call = int(event.data.get("call", 0))
+        with self._lock:
+            entry = self._pending.pop(call, None)
+            if entry is None:
+                self._early_results[call] = event.data
+                return
+        _complete(entry[0], event.data, entry[1], call)
+
+    def _fail_calls(self, message: str, code: str) -> None:
+        with self._lock:
+            pending, self._pending = self._pending, {}
+            self._early_results.clear()
+        for call, (future, name) in pending.items():
+            _complete(future, {"ok": False, "error": message, "code": code}, name, call)
+
+    # ---- calls the page makes (host.invoke) ----------------------------------------------------
+
+    def _on_invoke(self, event: "Event") -> None:
+        name = str(event.data.get("name", ""))
+        call = int(event.data.get("call", 0))
+        args = event.data.get("args") or []
+        handler = None
+        if event.webview is not None:
+            handler = event.webview._handlers.get(name)
+        if handler is None:
+            handler = self._app._handlers.get(name)
+        if handler is None:
+            self._answer(call, False, f"no handler named {name}")
+            return
+        self._executor.submit(self._run_handler, handler, call, name, args)
+
+    def _run_handler(self, handler: Callable[..., Any], call: int, name: str, args: List[Any]) -> None:
+        try:
+            result = handler(*args)
+        except Exception as error:
+            log.debug("transom: handler %r raised", name, exc_info=True)
+            self._answer(call, False, _error_message(error))
+            return
+        if inspect.isawaitable(result):
+            self._run_coroutine(result, lambda value: self._answer(call, True, value),
+                                lambda error: self._answer(call, False, _error_message(error)))
+        else:
+            self._answer(call, True, result)
+
+    def _answer(self, call: int, ok: bool, value: Any) -> None:
+        backend = self._app._backend
+        try:
+            if ok:
+                try:
+                    text = encode(value, "handler result")
+                except Exception as error:
+                    backend.reject(call, _clean(f"handler result is not JSON: {error}"), wait=False)
+                    return
+                backend.resolve(call, text, wait=False)
+            else:
+                backend.reject(call, _clean(str(value)), wait=False)
+        except Exception as error:  # the page went away, the app closed, the host crashed
+            log.debug("transom: could not answer call %d: %s", call, error)
+
+    # ---- messages and listeners ----------------------------------------------------------------
+
+    def _on_message(self, event: "Event") -> None:
+        webview = event.webview
+        if webview is None:
+            return
+        channel = event.data.get("channel")
+        listeners = webview._listeners.get(channel)  # type: ignore[arg-type]
+        if not listeners:
+            return
+        payload = event.data.get("payload")
+        for fn in list(listeners):
+            self._executor.submit(self._run_listener, fn, (payload,))
+
+    def _run_listener(self, fn: Callable[..., Any], args: Tuple[Any, ...]) -> None:
+        try:
+            result = fn(*args)
+        except Exception:
+            log.exception("transom: listener %r raised", fn)
+            return
+        if inspect.isawaitable(result):
+            self._run_coroutine(result, None, lambda error: log.error(
+                "transom: listener %r raised", fn, exc_info=(type(error), error, error.__traceback__)))
+
+    def _run_coroutine(
+        self,
+        awaitable: Awaitable[Any],
+        on_value: Optional[Callable[[Any], None]],
+        on_error: Callable[[BaseException], None],
+    ) -> None:
+        """Runs a coroutine on the App's loop (or the private loop); calls back with its outcome
+        on that loop's thread."""
+
+        async def wrapper() -> None:
+            try:
+                value = await awaitable
+            except Exception as error:
+                on_error(error)
+                return
+            if on_value is not None:
+                on_value(value)
+
+        loop = self._app._loop or self._private_loop.loop()
+        asyncio.run_coroutine_threadsafe(wrapper(), loop)
+
+    # ---- windows and webviews ------------------------------------------------------------------
+
+    def _on_webview_created(self, event: "Event") -> None:
+        if event.window is not None and event.webview is not None:
+            event.window._webview = event.webview
+
+    def _on_webview_destroyed(self, event: "Event") -> None:
+        if event.webview is not None:
+            self._app._forget_webview(event.webview)
+
+    def _on_window_destroyed(self, event: "Event") -> None:
+        if event.window is not None:
+            self._app._forget_window(event.window)
+        self._executor.submit(self._app._settle)
+
+    def _on_error(self, event: "Event") -> None:
+        # A window or webview that the GUI thread could not make: its id is unknown from now on.
+        target = event.data.get("id")
+        if not isinstance(target, int):
+            return
+        webview = self._app._webviews.get(target)
+        if webview is not None:
+            self._app._forget_webview(webview)
+            return
+        window = self._app._windows.get(target)
+        if window is not None and event.data.get("code") != "TRANSOM_ERROR_NOT_FOUND":
+            self._app._forget_window(window)
+            self._executor.submit(self._app._settle)
+
+    # ---- the backend's sink --------------------------------------------------------------------
+
+    def deliver(self, events: List[Dict[str, Any]]) -> None:
+        """Called by the backend with events in order (see the module docs for the thread)."""
+        for data in events:
+            try:
+                event = self._app._make_event(data)
+                route = self._routes.get(event.type)
+                if route is not None:
+                    route(event)
+                self._publish(event)
+            except Exception:
+                log.exception("transom: handling event %r failed", data)
+
+    def _publish(self, event: "Event") -> None:
+        """Hands an event to the streams and the on_event callbacks."""
+        with self._lock:
+            subscribers = list(self._subscribers)
+        for stream in subscribers:
+            stream._put(event)
+        for fn in self._app._event_callbacks(event):
+            self._executor.submit(self._run_listener, fn, (event,))
+
+    def host_crashed(self, info: Dict[str, Any]) -> None:
+        # Every pending call raises at once, then the lost windows are forgotten and reported.
+        self._fail_calls("transom-host crashed before the page answered", "HOST_CRASHED")
+        lost = self._app._lose_everything()
+        info = dict(info)
+        info["windows"] = [w.id for w in lost]
+        event = self._app._make_event(info)
+        self._publish(event)
+        if info.get("restart_in") is None:
+            self._executor.submit(self._app._settle)
+
+    def host_restarted(self, info: Dict[str, Any]) -> None:
+        self._publish(self._app._make_event(dict(info)))
+        # app.run() returns now unless a host-restarted callback opened a window again.
+        self._executor.submit(self._app._settle)
+
+    def stream_ended(self) -> None:
+        with self._lock:
+            if self._ended:
+                return
+            self._ended = True
+            subscribers, self._subscribers = self._subscribers, []
+        self._fail_calls("the app was shut down", "TRANSOM_ERROR_CLOSED")
+        self._app._mark_closed()
+        for stream in subscribers:
+            stream._end()
+        self._executor.submit(self._app._settle)
+
+
+def _complete(future: "concurrent.futures.Future[Any]", data: Dict[str, Any], name: str, call: int) -> None:
+    if future.done():
+        return
+    try:
+        if data.get("ok"):
+            future.set_result(data.get("value"))
+            return
+        code = data.get("code")
+        message = str(data.get("error", "the call failed"))
+        cls = InvokeTimeoutError if code == "TRANSOM_ERROR_TIMEOUT" else InvokeError
+        future.set_exception(cls(message, code, name=name, call=call))
+    except concurrent.futures.InvalidStateError:  # cancelled meanwhile
+        pass
+
+
+def _error_message(error: BaseException) -> str:
+    text = str(error)
+    return text if text else type(error).__name__
+
+
+def _clean(text: str) -> str:
+    """A rejection message that can travel as a C string."""
+    text = text.replace("\x00", "\ufffd")
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+# Keep names referenced for type checkers.
+_unused = (HostCrashedError,)

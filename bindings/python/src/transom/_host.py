@@ -1,0 +1,513 @@
+"""The host backend: a ``transom-host`` child process speaking docs/protocol.md.
+
+Commands are JSON lines on the child's stdin, each with a ``req`` number; replies come back on
+its stdout in order, mixed with event lines. A daemon thread ``transom-host-reader`` reads stdout
+in chunks, hands replies to the waiting callers and events to the sink.
+
+Supervision: when the host dies (its stdout closes) while the app is open, every caller waiting
+for a reply gets :class:`transom.HostCrashedError` at once, the sink is told (``host_crashed``:
+the App then fails its pending invokes and forgets the host's windows), and a new host is started
+after 1 s, 2 s, then 4 s. A host that has run for :data:`STABLE_SECONDS` resets that count; a
+fourth crash in a row ends the app. Windows are never recreated by the package: the program does
+that on ``host-restarted`` if it wants to.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import json
+import logging
+import os
+import subprocess
+import sys
+import threading
+import time
+from typing import Any, Deque, Dict, List, Optional, Sequence
+
+from ._backend import Backend, EventSink
+from ._errors import (
+    ClosedError,
+    HostCrashedError,
+    InvalidUtf8Error,
+    PlatformError,
+    TimeoutError,
+    TransomError,
+    UnsupportedError,
+    error_for_code,
+)
+from ._library import find_host
+
+__all__ = ["HostBackend", "STABLE_SECONDS", "PROTOCOL"]
+
+log = logging.getLogger("transom")
+
+#: The host protocol version this package speaks.
+PROTOCOL = 1
+#: A host that has run this long without crashing resets the back-off count.
+STABLE_SECONDS = 30.0
+#: How long a start of the host may take (process start, display, GTK) before it counts as failed.
+START_TIMEOUT = 20.0
+#: How long a command waits for its reply (the host answers at once, except shutdown: <= 10 s).
+REPLY_TIMEOUT = 30.0
+#: A harmless first command: a post to every webview of an app that has none. Its reply proves the
+#: host's app started (the host reads commands only after that).
+_PROBE = '"cmd":"post","webview":0,"channel":"transom.probe","payload":null'
+
+
+class _Waiter:
+    """A caller waiting for the reply to its command."""
+
+    __slots__ = ("req", "event", "reply", "error")
+
+    def __init__(self, req: int) -> None:
+        self.req = req
+        self.event = threading.Event()
+        self.reply: Optional[Dict[str, Any]] = None
+        self.error: Optional[BaseException] = None
+
+    def finish(self, reply: Optional[Dict[str, Any]], error: Optional[BaseException]) -> None:
+        self.reply, self.error = reply, error
+        self.event.set()
+
+
+class _Process:
+    """One host process and what belongs to it."""
+
+    def __init__(self, popen: "subprocess.Popen[bytes]", generation: int) -> None:
+        self.popen = popen
+        self.generation = generation
+        self.waiters: Deque[_Waiter] = collections.deque()
+        self.hello: Optional[Dict[str, Any]] = None
+        self.hello_event = threading.Event()
+        self.started_at = time.monotonic()
+        self.reader: Optional[threading.Thread] = None
+        self.version = ""
+
+
+class HostBackend(Backend):
+    """A supervised ``transom-host`` child process."""
+
+    mode = "host"
+
+    def __init__(
+        self,
+        options_json: Optional[str],
+        host_path: Optional[str] = None,
+        restart_delays: Sequence[float] = (1.0, 2.0, 4.0),
+    ) -> None:
+        self._path = host_path or find_host()
+        self._options = options_json
+        self._delays = tuple(float(d) for d in restart_delays)
+        self._lock = threading.Lock()
+        self._req = 0
+        self._generation = 0
+        self._proc: Optional[_Process] = None
+        self._state = "starting"  # starting, up, down, closing, closed
+        self._failures = 0  # crashes in a row
+        self._restart_timer: Optional[threading.Timer] = None
+        self._sink: Optional[EventSink] = None
+        self._ended = False
+        self._closed_event = threading.Event()
+        self._version = ""
+        self._proc = self._spawn()  # raises when the host cannot start
+        self._state = "up"
+
+    # ---- process ---------------------------------------------------------------------------
+
+    def _spawn(self) -> _Process:
+        """Starts a host and waits until its app runs. Raises the start-up error."""
+        args = [self._path]
+        if self._options is not None:
+            args += ["--options", self._options]
+        try:
+            popen = subprocess.Popen(
+                args,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=None,
+                bufsize=0,
+                close_fds=True,
+                # Its own session: Ctrl-C in the terminal interrupts the program, which decides;
+                # the host ends when its stdin closes with the program.
+                start_new_session=(sys.platform != "win32"),
+            )
+        except OSError as error:
+            raise PlatformError(f"cannot start transom-host ({self._path}): {error}") from None
+        with self._lock:
+            self._generation += 1
+            proc = _Process(popen, self._generation)
+        proc.reader = threading.Thread(
+            target=self._read, args=(proc,), name="transom-host-reader", daemon=True
+        )
+        proc.reader.start()
+        deadline = time.monotonic() + START_TIMEOUT
+        try:
+            if not proc.hello_event.wait(START_TIMEOUT) or proc.hello is None:
+                raise PlatformError(self._start_failure(proc, "wrote no hello line"))
+            hello = proc.hello
+            if hello.get("protocol") != PROTOCOL:
+                raise UnsupportedError(
+                    f"transom-host speaks protocol {hello.get('protocol')!r}; this package speaks {PROTOCOL}"
+                )
+            proc.version = str(hello.get("version", ""))
+            waiter = self._send(proc, _PROBE)
+            if not waiter.event.wait(max(0.1, deadline - time.monotonic())):
+                raise PlatformError(self._start_failure(proc, "did not start its app in time"))
+            if waiter.error is not None:
+                if isinstance(waiter.error, HostCrashedError):
+                    raise PlatformError(self._start_failure(proc, "exited during start-up"))
+                raise waiter.error
+        except BaseException:
+            self._kill(proc)
+            raise
+        self._version = proc.version
+        return proc
+
+    def _start_failure(self, proc: _Process, what: str) -> str:
+        status = proc.popen.poll()
+        detail = f" (exit status {status})" if status is not None else ""
+        return f"transom-host {what}{detail}; its messages are on stderr"
+
+    def _kill(self, proc: _Process) -> Optional[int]:
+        try:
+            proc.popen.kill()
+        except OSError:
+            pass
+        try:
+            return proc.popen.wait(5)
+        except subprocess.TimeoutExpired:  # pragma: no cover
+            return None
+
+    # ---- reading ---------------------------------------------------------------------------
+
+    def _read(self, proc: _Process) -> None:
+        """The reader thread of one host process."""
+        stdout = proc.popen.stdout
+        assert stdout is not None
+        fd = stdout.fileno()
+        pending = b""
+        while True:
+            try:
+                chunk = os.read(fd, 1 << 16)
+            except OSError:
+                chunk = b""
+            if not chunk:
+                break
+            pending += chunk
+            if b"\n" not in chunk:
+                continue
+            *lines, pending = pending.split(b"\n")
+            events: List[Dict[str, Any]] = []
+            for line in lines:
+                line = line.strip()
+                if not line:
+                    continue
+                try:
+                    message = json.loads(line)
+                except ValueError:
+                    log.error("transom: transom-host wrote a line that is not JSON: %r", line[:200])
+                    continue
+                if not isinstance(message, dict):
+                    continue
+                kind = message.get("type")
+                if proc.hello is None and kind == "hello":
+                    proc.hello = message
+                    proc.hello_event.set()
+                elif kind == "ok" or (kind == "error" and "id" not in message):
+                    if events:
+                        self._deliver(proc, events)
+                        events = []
+                    self._reply(proc, message)
+                else:
+                    events.append(message)
+            if events:
+                self._deliver(proc, events)
+        try:
+            stdout.close()
+        except OSError:  # pragma: no cover
+            pass
+        proc.hello_event.set()
+        self._ended_process(proc)
+
+    def _reply(self, proc: _Process, message: Dict[str, Any]) -> None:
+        with self._lock:
+            waiter = proc.waiters.popleft() if proc.waiters else None
+        if waiter is None:
+            # Start-up failure lines come without a command: keep them for the log.
+            log.error("transom: transom-host: %s: %s", message.get("code"), message.get("message"))
+            return
+        if message.get("type") == "ok":
+            waiter.finish(message, None)
+        else:
+            waiter.finish(None, error_for_code(str(message.get("code")), str(message.get("message", ""))))
+
+    def _deliver(self, proc: _Process, events: List[Dict[str, Any]]) -> None:
+        sink = self._sink
+        if sink is None or proc.generation != self._generation:
+            return
+        try:
+            sink.deliver(events)
+        except Exception:  # pragma: no cover - the sink catches user errors itself
+            log.exception("transom: delivering events failed")
+
+    def _ended_process(self, proc: _Process) -> None:
+        """Runs on the reader thread when the host's stdout closed."""
+        with self._lock:
+            waiters = list(proc.waiters)
+            proc.waiters.clear()
+            current = proc is self._proc
+            state = self._state
+        if not current or state in ("closing", "closed", "starting"):
+            error: BaseException = (
+                ClosedError("the app was shut down") if state in ("closing", "closed")
+                else HostCrashedError("transom-host exited")
+            )
+            for waiter in waiters:
+                waiter.finish(None, error)
+            return
+        # The host died while the app was open.
+        status = self._kill(proc)
+        with self._lock:
+            if self._state != "up" or proc is not self._proc:
+                return
+            self._state = "down"
+            stable = time.monotonic() - proc.started_at >= STABLE_SECONDS
+            if stable:
+                self._failures = 0
+            self._failures += 1
+            attempt = self._failures
+            delay: Optional[float] = self._delays[attempt - 1] if attempt <= len(self._delays) else None
+        crashed = HostCrashedError(f"transom-host exited (status {status}) while the call was pending")
+        for waiter in waiters:
+            waiter.finish(None, crashed)
+        self._report_crash(status, attempt, delay, "the host process exited")
+
+    def _report_crash(self, status: Optional[int], attempt: int, delay: Optional[float], reason: str) -> None:
+        info: Dict[str, Any] = {
+            "type": "host-crashed",
+            "reason": reason,
+            "status": status,
+            "attempt": attempt,
+            "restart_in": delay,
+        }
+        if status is not None and status < 0:
+            info["signal"] = -status
+        log.warning(
+            "transom: transom-host crashed (%s, status %s); %s", reason, status,
+            f"restarting in {delay:g} s" if delay is not None else "giving up",
+        )
+        if self._sink is not None:
+            try:
+                self._sink.host_crashed(info)
+            except Exception:  # pragma: no cover
+                log.exception("transom: reporting the crash failed")
+        if delay is None:
+            with self._lock:
+                self._state = "closed"
+            self._end()
+            self._closed_event.set()
+            return
+        timer = threading.Timer(delay, self._restart, args=(attempt,))
+        timer.name = "transom-host-restart"
+        timer.daemon = True
+        with self._lock:
+            if self._state != "down":
+                return
+            self._restart_timer = timer
+        timer.start()
+
+    def _restart(self, attempt: int) -> None:
+        with self._lock:
+            if self._state != "down":
+                return
+            self._state = "restarting"
+        try:
+            proc = self._spawn()
+        except TransomError as error:
+            with self._lock:
+                if self._state != "restarting":
+                    return
+                self._state = "down"
+                self._failures += 1
+                attempt = self._failures
+                delay = self._delays[attempt - 1] if attempt <= len(self._delays) else None
+            self._report_crash(None, attempt, delay, f"restarting failed: {error}")
+            return
+        with self._lock:
+            if self._state != "restarting":  # closed meanwhile
+                state_closed = True
+            else:
+                state_closed = False
+                self._proc = proc
+                self._state = "up"
+        if state_closed:
+            self._stop_process(proc)
+            return
+        log.warning("transom: transom-host restarted (attempt %d, pid %d)", attempt, proc.popen.pid)
+        if self._sink is not None:
+            try:
+                self._sink.host_restarted(
+                    {"type": "host-restarted", "attempt": attempt, "pid": proc.popen.pid}
+                )
+            except Exception:  # pragma: no cover
+                log.exception("transom: reporting the restart failed")
+
+    # ---- writing ---------------------------------------------------------------------------
+
+    def _send(self, proc: _Process, body: str) -> _Waiter:
+        """Writes one command (its fields as JSON text, without braces) and returns its waiter.
+        Call with the process known to be the current one or starting."""
+        with self._lock:
+            self._req += 1
+            req = self._req
+            line = "{\"req\":%d,%s}\n" % (req, body)
+            try:
+                data = line.encode("utf-8")
+            except UnicodeEncodeError as error:
+                raise InvalidUtf8Error(f"a string argument is not valid UTF-8 text: {error}") from None
+            waiter = _Waiter(req)
+            proc.waiters.append(waiter)
+            stdin = proc.popen.stdin
+            try:
+                assert stdin is not None
+                stdin.write(data)
+            except (OSError, ValueError):
+                proc.waiters.remove(waiter)
+                waiter.finish(None, HostCrashedError("transom-host is gone; the command was not sent"))
+        return waiter
+
+    def _request(self, body: str, wait: bool = True) -> Dict[str, Any]:
+        with self._lock:
+            state, proc = self._state, self._proc
+        if state in ("closing", "closed"):
+            raise ClosedError("the app was shut down")
+        if state != "up" or proc is None:
+            raise HostCrashedError("transom-host crashed and is being restarted; the command was not sent")
+        waiter = self._send(proc, body)
+        if not wait:
+            if waiter.error is not None:
+                raise waiter.error
+            return {}
+        if not waiter.event.wait(REPLY_TIMEOUT):
+            raise TimeoutError(f"transom-host did not answer within {REPLY_TIMEOUT:g} s")
+        if waiter.error is not None:
+            raise waiter.error
+        assert waiter.reply is not None
+        return waiter.reply
+
+    # ---- operations ------------------------------------------------------------------------
+
+    def start(self, sink: EventSink, loop: Optional[asyncio.AbstractEventLoop]) -> None:
+        # Events are read on the reader thread in either case: a reply must be read even while
+        # the asyncio loop is blocked in a synchronous call.
+        self._sink = sink
+
+    def on_event_thread(self) -> bool:
+        proc = self._proc
+        return proc is not None and threading.current_thread() is proc.reader
+
+    @property
+    def version(self) -> str:
+        return self._version
+
+    def window_create(self, options_json: str) -> int:
+        return int(self._request('"cmd":"window.create","options":' + options_json)["window"])
+
+    def window_set(self, window: int, props_json: str) -> None:
+        self._request('"cmd":"window.set","window":%d,"props":%s' % (window, props_json))
+
+    def window_close(self, window: int) -> None:
+        self._request('"cmd":"window.close","window":%d' % window)
+
+    def webview_create(self, window: int, options_json: str) -> int:
+        reply = self._request('"cmd":"webview.create","window":%d,"options":%s' % (window, options_json))
+        return int(reply["webview"])
+
+    def webview_eval(self, webview: int, script: str) -> None:
+        self._request('"cmd":"webview.eval","webview":%d,"script":%s' % (webview, _string(script)))
+
+    def webview_navigate(self, webview: int, url: str) -> None:
+        self._request('"cmd":"webview.navigate","webview":%d,"url":%s' % (webview, _string(url)))
+
+    def post(self, webview: int, channel: str, payload_json: str) -> None:
+        self._request('"cmd":"post","webview":%d,"channel":%s,"payload":%s' % (webview, _string(channel), payload_json))
+
+    def invoke(self, webview: int, name: str, args_json: str, timeout_ms: int) -> int:
+        reply = self._request(
+            '"cmd":"invoke","webview":%d,"name":%s,"args":%s,"timeout_ms":%d'
+            % (webview, _string(name), args_json, timeout_ms)
+        )
+        return int(reply["call"])
+
+    def resolve(self, call: int, value_json: str, wait: bool = True) -> None:
+        self._request('"cmd":"resolve","call":%d,"value":%s' % (call, value_json), wait)
+
+    def reject(self, call: int, message: str, wait: bool = True) -> None:
+        self._request('"cmd":"reject","call":%d,"message":%s' % (call, _string(message)), wait)
+
+    # ---- end -------------------------------------------------------------------------------
+
+    def _end(self) -> None:
+        with self._lock:
+            if self._ended:
+                return
+            self._ended = True
+        if self._sink is not None:
+            try:
+                self._sink.stream_ended()
+            except Exception:  # pragma: no cover
+                log.exception("transom: ending the event stream failed")
+
+    def _stop_process(self, proc: _Process) -> None:
+        """Asks a host to shut down, lets it write its last events and exit."""
+        try:
+            waiter = self._send(proc, '"cmd":"shutdown"')
+            # The reply is read by the reader thread: do not wait for it on that thread.
+            if proc.reader is not threading.current_thread():
+                waiter.event.wait(15)
+        except TransomError:
+            pass
+        try:
+            if proc.popen.stdin is not None:
+                proc.popen.stdin.close()
+        except OSError:
+            pass
+        if proc.reader is not None and proc.reader is not threading.current_thread():
+            proc.reader.join(15)
+        try:
+            proc.popen.wait(5)
+        except subprocess.TimeoutExpired:
+            self._kill(proc)
+
+    def close(self) -> None:
+        with self._lock:
+            state = self._state
+            if state in ("closing", "closed"):
+                already = True
+            else:
+                already = False
+                self._state = "closing"
+            proc = self._proc
+            timer = self._restart_timer
+        if already:
+            if not self.on_event_thread():
+                self._closed_event.wait(30)
+            return
+        if timer is not None:
+            timer.cancel()
+        try:
+            if proc is not None and state == "up":
+                self._stop_process(proc)
+            elif proc is not None:
+                self._kill(proc)
+        finally:
+            with self._lock:
+                self._state = "closed"
+            self._end()
+            self._closed_event.set()
+
+
+def _string(text: str) -> str:
+    """A JSON string literal (non-ASCII kept as is; the line is encoded as UTF-8)."""
+    return json.dumps(text, ensure_ascii=False)
