@@ -22,9 +22,11 @@ export interface TransomHost<
   /**
    * Sends `data` (JSON-serialisable; `undefined` becomes `null`) on `channel` to the program, which
    * gets a `message` event. Everything sent in one task goes to the program in one post, in order.
-   * Throws a TypeError for an empty channel or data JSON.stringify cannot encode.
+   * An `ArrayBuffer` or typed array goes as bytes (the event has `bytes` instead of `payload`).
+   * Throws a TypeError for a bad channel name or data JSON.stringify cannot encode, and a
+   * RangeError for data larger than the app's `max_message_bytes`.
    */
-  send<C extends keyof Events & string>(channel: C, data?: Events[C]): void;
+  send<C extends keyof Events & string>(channel: C, data?: Events[C] | ArrayBuffer | ArrayBufferView): void;
 
   /** Calls `fn` with each message the program sends on `channel`. Returns an unsubscribe function. */
   on<C extends keyof Events & string>(channel: C, fn: (data: Events[C]) => void): Unsubscribe;
@@ -45,11 +47,75 @@ export interface TransomHost<
   ): Promise<Awaited<ReturnType<Handlers[N]>>>;
 
   /**
+   * Like `invoke`, with options. `timeout` (milliseconds, > 0): when no answer came in that time,
+   * the Promise rejects with "invoke NAME timed out after N ms" and the program gets an
+   * `invoke-cancelled` event; its late answer is dropped.
+   */
+  invokeWith<N extends keyof Handlers & string>(
+    options: { timeout?: number },
+    name: N,
+    ...args: Parameters<Handlers[N]>
+  ): Promise<Awaited<ReturnType<Handlers[N]>>>;
+
+  /**
    * Answers the program's `transom_invoke(name, args)` calls with `fn(...args)` (sync or async).
    * A thrown error rejects the program's call with its message; a name with no handler rejects
    * with "no handler named NAME". Returns a function that removes the handler.
    */
   handle(name: string, fn: (...args: any[]) => unknown): Unsubscribe;
+
+  /** Opens a channel `name` to the program (it gets a `channel-open` event). */
+  channel<T = Json>(name: string): TransomChannel<T>;
+
+  /** Takes the channels the program opens with `transom_channel_open(app, webview, name)`. A
+   *  channel opened with no handler for its name is closed at once. */
+  onChannel<T = Json>(name: string, fn: (channel: TransomChannel<T>) => void): Unsubscribe;
+
+  /**
+   * The app's shared state: read a key with `host.state.key`, write it with
+   * `host.state.key = value` (JSON-serialisable). Every webview of the app and the program see
+   * every change; concurrent writes settle on the one the library ordered last. Keys cannot be
+   * deleted (set them to null).
+   */
+  readonly state: Record<string, Json | undefined>;
+
+  /** Calls `fn(value, old)` whenever the page's view of `key` changes, including its own writes. */
+  watchState(key: string, fn: (value: Json, old: Json | undefined) => void): Unsubscribe;
+
+  /**
+   * Sees every ipc error of this page: its invokes rejected (`kind` "invoke"), timed out
+   * ("timeout"), messages the library dropped ("dropped"), bytes that failed ("bytes"). Without
+   * listeners they are logged to the console.
+   */
+  onError(fn: (error: TransomIpcError) => void): Unsubscribe;
+}
+
+/** An ipc error reported through `host.onError`. */
+export interface TransomIpcError extends Error {
+  kind: "invoke" | "timeout" | "dropped" | "bytes";
+  /** The handler name, for "invoke" and "timeout". */
+  name: string;
+}
+
+/**
+ * An ordered stream between the page and the program, closed by either side. Sends respect the
+ * receiver: at most 4 MiB may be in flight, and `send` resolves only once its message is on its
+ * way. Bytes (`ArrayBuffer`, typed arrays) arrive on the other side as bytes.
+ */
+export interface TransomChannel<T = Json> extends AsyncIterable<T> {
+  readonly name: string;
+  /** The id the program knows the channel by (0 until the program has acknowledged the open). */
+  readonly id: number;
+  readonly isOpen: boolean;
+  /** Resolves with the reason when the channel closes. */
+  readonly closed: Promise<{ reason: string }>;
+  /** Sends `data`; resolves when it is on its way (waits while the program is behind); rejects
+   *  when the channel is closed or `data` is too large. */
+  send(data: T | ArrayBuffer | ArrayBufferView): Promise<void>;
+  /** Messages from the program (kept until the first "message" listener), and the close. */
+  on(event: "message", fn: (data: T) => void): Unsubscribe;
+  on(event: "close", fn: (reason: string) => void): Unsubscribe;
+  close(): void;
 }
 
 declare global {
