@@ -62,8 +62,18 @@ pub(super) enum Outgoing {
     /// A message that belongs to the current page (a call, an answer, channel traffic); it is
     /// dropped if that page goes away first.
     ThisPage(String),
+    /// A message with bytes: the bytes are put up for the page to fetch when the message goes
+    /// out, and the message gets their download id (`"b"`). `this_page` as for `ThisPage`.
+    Bytes { message: String, bytes: Vec<u8>, this_page: bool },
     /// A script from `transom_webview_eval`.
     Script(String),
+}
+
+impl Outgoing {
+    /// Whether it belongs to the page that is loaded now (and goes away with it).
+    pub(super) fn is_for_this_page(&self) -> bool {
+        matches!(self, Outgoing::ThisPage(_) | Outgoing::Bytes { this_page: true, .. })
+    }
 }
 
 pub(super) struct GuiWebview {
@@ -272,14 +282,14 @@ impl Gui {
                     PostTarget::App(app) => self.webviews_of(app),
                 };
                 for id in ids {
-                    let message = match &payload {
-                        Payload::Json(json) => page::send_message(&channel, json),
+                    let outgoing = match &payload {
+                        Payload::Json(json) => Outgoing::Post(page::send_message(&channel, json)),
                         Payload::Bytes(bytes) => {
-                            let Some(download) = self.stage_download(id, bytes.clone()) else { continue };
-                            page::message("send", channel.len()).string("c", &channel).id("b", download).finish()
+                            let message = page::message("send", channel.len()).string("c", &channel).finish();
+                            Outgoing::Bytes { message, bytes: bytes.clone(), this_page: false }
                         }
                     };
-                    self.queue(id, Outgoing::Post(message));
+                    self.queue(id, outgoing);
                 }
             }
             Command::Invoke { app, webview, call, name, args, timeout } => {
@@ -444,6 +454,13 @@ impl Gui {
             for outgoing in std::mem::take(&mut w.outbox) {
                 match outgoing {
                     Outgoing::Post(m) | Outgoing::ThisPage(m) => messages.push(m),
+                    Outgoing::Bytes { message, bytes, .. } => {
+                        let mut blobs = w.blobs.lock();
+                        blobs.last_download += 1;
+                        let download = blobs.last_download;
+                        blobs.downloads.insert(download, bytes);
+                        messages.push(page::with_download(message, download));
+                    }
                     Outgoing::Script(script) => {
                         if !messages.is_empty() {
                             let _ = w.webview.evaluate_script(&page::delivery_script(&w.secret, &messages));

@@ -99,7 +99,7 @@ impl Gui {
         if let Some(w) = self.webviews.get_mut(&webview) {
             w.ready = false;
             w.page += 1;
-            w.outbox.retain(|o| !matches!(o, Outgoing::ThisPage(_)));
+            w.outbox.retain(|o| !o.is_for_this_page());
             *w.blobs.lock() = Default::default();
             if let Some(app) = self.apps.get(&w.app) {
                 app.shared.forget_page_calls(webview);
@@ -331,14 +331,11 @@ impl Gui {
             return; // Closed meanwhile; its channel-close says so.
         }
         let head = page::message("chmsg", payload.len()).id("ch", channel).id("z", charge);
-        let message = match payload {
-            Payload::Json(json) => head.raw("d", &json).finish(),
-            Payload::Bytes(bytes) => match self.stage_download(webview, bytes) {
-                Some(download) => head.id("b", download).finish(),
-                None => return,
-            },
+        let outgoing = match payload {
+            Payload::Json(json) => Outgoing::ThisPage(head.raw("d", &json).finish()),
+            Payload::Bytes(bytes) => Outgoing::Bytes { message: head.finish(), bytes, this_page: true },
         };
-        self.queue(webview, Outgoing::ThisPage(message));
+        self.queue(webview, outgoing);
     }
 
     /// The program took a channel message: its charge goes back to the page with this turn's acks.
@@ -361,18 +358,6 @@ impl Gui {
             .string("reason", reason)
             .build();
         self.emit(c.app, event);
-    }
-
-    // ---- bytes -------------------------------------------------------------------------------
-
-    /// Puts bytes where the page of `webview` can fetch them once; returns the download id.
-    pub(super) fn stage_download(&mut self, webview: u64, bytes: Vec<u8>) -> Option<u64> {
-        let w = self.webviews.get(&webview)?;
-        let mut blobs = w.blobs.lock();
-        blobs.last_download += 1;
-        let id = blobs.last_download;
-        blobs.downloads.insert(id, bytes);
-        Some(id)
     }
 }
 

@@ -79,6 +79,13 @@ pub(crate) fn result_message(page_call: u64, result: &Result<String, String>) ->
     }
 }
 
+/// Adds the download id of its bytes to a message: `{…,"b":download}`.
+pub(crate) fn with_download(mut message: String, download: u64) -> String {
+    message.pop(); // the closing brace
+    message.push_str(&format!(",\"b\":{download}}}"));
+    message
+}
+
 /// The script that delivers a batch of messages to a page, in order, in one evaluation.
 pub(crate) fn delivery_script(secret: &str, messages: &[String]) -> String {
     let len: usize = messages.iter().map(|m| m.len() + 1).sum();
