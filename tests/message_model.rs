@@ -413,3 +413,31 @@ fn a_gibibyte_through_a_channel_each_way_in_bounded_memory() {
     eprintln!("1 GiB down in {down:?}, up in {up:?}; peak RSS growth {peak_growth_mib} MiB");
     assert!(peak_growth_mib < 256, "peak RSS grew by {peak_growth_mib} MiB");
 }
+
+#[test]
+fn the_size_limit_holds_on_both_sides() {
+    let app = App::new(Some(r#"{"max_message_bytes":1000}"#)).unwrap();
+    let (_, webview) = open_page(
+        &app,
+        &page(
+            "const big = 'x'.repeat(2000);
+             const results = {};
+             try { host.send('big', big); results.send = 'sent'; } catch (e) { results.send = e.name; }
+             host.invoke('f', big).then(() => { results.invoke = 'resolved'; }, (e) => { results.invoke = e.name; })
+               .then(() => host.channel('c').send(big)).then(() => { results.channel = 'sent'; }, (e) => { results.channel = e.name; })
+               .then(() => { try { host.state.k = big; results.state = 'set'; } catch (e) { results.state = e.name; } host.send('results', results); });
+             host.handle('echo', () => big);",
+        ),
+    );
+    assert_eq!(
+        wait_message(&app, "results"),
+        json!({"send": "RangeError", "invoke": "RangeError", "channel": "RangeError", "state": "RangeError"})
+    );
+    // The page's answer that is too large ends the program's call with an error, not truncated.
+    let call = app.invoke(webview, "echo", "[]", 0).unwrap();
+    let (_, v) = wait_for(&app, "echo result", |e, v| e.kind() == EventKind::InvokeResult && v["call"] == call);
+    assert_eq!(v["ok"], false);
+    assert!(v["error"].as_str().unwrap().contains("larger than max_message_bytes (1000)"), "{v}");
+    assert_eq!(app.post(webview, "x", &format!("\"{}\"", "y".repeat(1000))).unwrap_err().code, ErrorCode::TooLarge);
+    assert_eq!(app.post_bytes(webview, "x", &[0u8; 1001]).unwrap_err().code, ErrorCode::TooLarge);
+}
