@@ -656,6 +656,12 @@ class App(_EventTarget):
         return self._backend.version
 
     @property
+    def host_pid(self) -> Optional[int]:
+        """Host mode: the process id of the running ``transom-host`` (``None`` while it restarts,
+        after close, and in process)."""
+        return self._backend.pid
+
+    @property
     def windows(self) -> List[Window]:
         """The windows that are open, in creation order."""
         with self._lock:

@@ -97,6 +97,11 @@ class Backend(abc.ABC):
         then ``stream_ended``) and releases everything. Idempotent; safe from any thread,
         including the sink's."""
 
+    @property
+    def pid(self) -> Optional[int]:
+        """The host process's id (host mode, while it runs), else ``None``."""
+        return None
+
     def on_event_thread(self) -> bool:
         """Whether the calling thread is the one that delivers events (sync waits for events on it
         would deadlock)."""

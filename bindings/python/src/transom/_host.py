@@ -30,6 +30,7 @@ from ._errors import (
     ClosedError,
     HostCrashedError,
     InvalidUtf8Error,
+    LibraryNotFoundError,
     PlatformError,
     TimeoutError,
     TransomError,
@@ -96,6 +97,8 @@ class HostBackend(Backend):
         host_path: Optional[str] = None,
         restart_delays: Sequence[float] = (1.0, 2.0, 4.0),
     ) -> None:
+        if host_path is not None and not os.path.isfile(host_path):
+            raise LibraryNotFoundError(f"host_path={host_path!r} is not a file")
         self._path = host_path or find_host()
         self._options = options_json
         self._delays = tuple(float(d) for d in restart_delays)
@@ -132,6 +135,8 @@ class HostBackend(Backend):
                 # the host ends when its stdin closes with the program.
                 start_new_session=(sys.platform != "win32"),
             )
+        except (FileNotFoundError, PermissionError) as error:
+            raise LibraryNotFoundError(f"cannot run transom-host ({self._path}): {error}") from None
         except OSError as error:
             raise PlatformError(f"cannot start transom-host ({self._path}): {error}") from None
         with self._lock:
@@ -410,6 +415,13 @@ class HostBackend(Backend):
     @property
     def version(self) -> str:
         return self._version
+
+    @property
+    def pid(self) -> Optional[int]:
+        with self._lock:
+            if self._state != "up" or self._proc is None:
+                return None
+            return self._proc.popen.pid
 
     def window_create(self, options_json: str) -> int:
         return int(self._request('"cmd":"window.create","options":' + options_json)["window"])
