@@ -407,6 +407,8 @@ static void test_without_app(void) {
       "TRANSOM_ERROR_UNSUPPORTED",
       "TRANSOM_ERROR_PLATFORM",
       "TRANSOM_ERROR_PANIC",
+      "TRANSOM_ERROR_WOULD_BLOCK",
+      "TRANSOM_ERROR_CANCELLED",
   };
   const transom_result codes[] = {
       TRANSOM_OK,
@@ -421,12 +423,14 @@ static void test_without_app(void) {
       TRANSOM_ERROR_UNSUPPORTED,
       TRANSOM_ERROR_PLATFORM,
       TRANSOM_ERROR_PANIC,
+      TRANSOM_ERROR_WOULD_BLOCK,
+      TRANSOM_ERROR_CANCELLED,
   };
   for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
     const char *name = transom_result_name(codes[i]);
     check(name && strcmp(name, names[i]) == 0, "transom_result_name(%u) is %s", (unsigned)codes[i], names[i]);
   }
-  const transom_result unknown[] = {12, 999, UINT32_MAX};
+  const transom_result unknown[] = {14, 999, UINT32_MAX};
   for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
     const char *name = transom_result_name(unknown[i]);
     check(name && strcmp(name, "TRANSOM_ERROR_UNKNOWN") == 0, "transom_result_name(%" PRIu32 ") is TRANSOM_ERROR_UNKNOWN (\"%s\")",
