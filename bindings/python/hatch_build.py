@@ -1,7 +1,7 @@
 """Build hook: bundles libtransom and transom-host into the wheel.
 
 When pip builds the wheel from this directory inside a transom checkout, the hook runs
-``cargo build --release`` at the repository root and puts ``libtransom.so`` (``.dylib``, ``.dll``)
+``cargo build --release --lib --bin transom-host`` at the repository root and puts ``libtransom.so`` (``.dylib``, ``.dll``)
 and ``transom-host`` into ``transom/_lib/`` of the wheel, which is then tagged for this platform
 (``py3-none-linux_x86_64``): the library is found without any setting.
 
@@ -103,12 +103,14 @@ class CustomBuildHook(BuildHookInterface):
                 raise RuntimeError("transom build hook: cargo is not installed")
             _log("cargo not found: pure-Python wheel; libtransom is located at run time")
             return None
-        command = [cargo, "build", "--release", "--message-format=json-render-diagnostics"]
-        _log(f"running `{' '.join(command[:3])}` in {root}")
+        # Only what the wheel needs: the library and the host (not benchmarks or examples).
+        command = [cargo, "build", "--release", "--lib", "--bin", "transom-host",
+                   "--message-format=json-render-diagnostics"]
+        _log(f"running `cargo build --release --lib --bin transom-host` in {root}")
         process = subprocess.run(command, cwd=root, stdout=subprocess.PIPE, stderr=None, text=True)
         if process.returncode != 0:
             raise RuntimeError(
-                f"transom build hook: `cargo build --release` failed (status {process.returncode}); "
+                f"transom build hook: `cargo build --release --lib --bin transom-host` failed (status {process.returncode}); "
                 "see its output above. Set TRANSOM_BUILD=never to make a wheel without the library."
             )
         lib = host = None

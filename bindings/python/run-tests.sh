@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Tests of the Python package `transom`, from a fresh machine:
 #   1. the Debian packages (scripts/setup-debian.sh: GTK, WebKitGTK, Xvfb, python3-venv, ...);
-#   2. `cargo build --release` (libtransom.so and transom-host in target/release);
+#   2. `cargo build --release --lib --bin transom-host` (libtransom.so and transom-host in
+#      target/release; CARGO_TARGET_DIR is honoured);
 #   3. a virtual environment in target/python-venv with pytest;
 #   4. `pip install ./bindings/python`: the wheel's build hook bundles the library and the host;
 #   5. pytest over bindings/python/tests, under xvfb-run when there is no display, in both modes
@@ -16,8 +17,8 @@ scripts/setup-debian.sh
 command -v cargo >/dev/null || { echo "python tests: cargo is missing: install Rust (https://rustup.rs)" >&2; exit 1; }
 command -v python3 >/dev/null || { echo "python tests: python3 is missing" >&2; exit 1; }
 
-echo "== cargo build --release"
-cargo build --release
+echo "== cargo build --release --lib --bin transom-host"
+cargo build --release --lib --bin transom-host
 
 venv="$root/target/python-venv"
 if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import sys" 2>/dev/null; then
