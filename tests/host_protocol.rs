@@ -9,10 +9,25 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use base64::Engine;
 use serde_json::{json, Value};
 
 /// How long any one wait may take; generous for a loaded 2-core machine.
 const PATIENCE: Duration = Duration::from_secs(30);
+
+/// Bytes as the `base64` field of the protocol carries them (RFC 4648, standard alphabet, padded).
+fn to_base64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+fn from_base64(text: &str) -> Vec<u8> {
+    base64::engine::general_purpose::STANDARD.decode(text).expect("the base64 field decodes")
+}
+
+/// The checksum the byte pages below compute: h = h * 31 + byte, modulo 2^32.
+fn checksum(bytes: &[u8]) -> u32 {
+    bytes.iter().fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(*b)))
+}
 
 /// A running `transom-host` and everything it wrote so far.
 struct Host {
@@ -152,6 +167,19 @@ impl Host {
                 && v.get("req").is_none()
                 && fields.as_object().unwrap().iter().all(|(k, want)| &v[k] == want)
         })
+    }
+
+    /// Every line read so far (taken or not) that is an event of type `kind` with all of `fields`.
+    fn seen(&self, kind: &str, fields: Value) -> Vec<Value> {
+        self.log
+            .iter()
+            .filter(|v| {
+                v["type"] == kind
+                    && v.get("req").is_none()
+                    && fields.as_object().unwrap().iter().all(|(k, want)| &v[k] == want)
+            })
+            .cloned()
+            .collect()
     }
 
     /// Waits for the `message` event on `channel` and returns it.
@@ -499,6 +527,54 @@ fn malformed_lines_get_error_replies_and_the_host_keeps_going() {
         "TRANSOM_ERROR_INVALID_ARGUMENT",
     );
 
+    // The message-model commands: fields that exclude each other, ids and names of the wrong
+    // type, bad base64, bad keys and names.
+    let invalid = "TRANSOM_ERROR_INVALID_ARGUMENT";
+    let m = message(host.refused(json!({"cmd": "post", "channel": "c", "payload": 1, "base64": "AQI="}), invalid));
+    assert!(m.contains("`payload` and `base64` exclude each other"), "{m}");
+    let m = message(host.refused(json!({"cmd": "channel.send", "channel": 1, "payload": 1, "base64": "AQI="}), invalid));
+    assert!(m.contains("`payload` and `base64` exclude each other"), "{m}");
+    let m = message(host.refused(json!({"cmd": "post", "webview": 1, "window": window, "channel": "c", "payload": 1}), invalid));
+    assert!(m.contains("`webview` and `window` exclude each other"), "{m}");
+    let m = message(host.refused(json!({"cmd": "post", "window": window, "channel": "c", "base64": "AQI="}), invalid));
+    assert!(m.contains("base64") && m.contains("window"), "{m}");
+    let m = message(host.refused(json!({"cmd": "channel.send", "channel": "5", "payload": 1}), invalid));
+    assert!(m.contains("channel id"), "{m}");
+    let m = message(host.refused(json!({"cmd": "channel.close", "channel": "5"}), invalid));
+    assert!(m.contains("channel id"), "{m}");
+    let m = message(host.refused(json!({"cmd": "post", "channel": 5, "payload": 1}), invalid));
+    assert!(m.contains("channel name"), "{m}");
+    host.refused(json!({"cmd": "channel.send", "channel": -1, "payload": 1}), invalid);
+    host.refused(json!({"cmd": "channel.send", "channel": true, "payload": 1}), invalid);
+    let m = message(host.refused(json!({"cmd": "channel.send", "channel": 5}), invalid));
+    assert!(m.contains("missing field `payload` (or `base64`)"), "{m}");
+    let m = message(host.refused(json!({"cmd": "post", "channel": "c", "base64": "not base64!"}), invalid));
+    assert!(m.contains("`base64` is not base64"), "{m}");
+    host.refused(json!({"cmd": "post", "channel": "c", "base64": "AQI"}), invalid); // padding is required
+    host.refused(json!({"cmd": "post", "channel": "c", "base64": 12}), invalid);
+    let m = message(host.refused(json!({"cmd": "channel.send", "channel": 5, "base64": "%%%%"}), invalid));
+    assert!(m.contains("`base64` is not base64"), "{m}");
+    host.refused(json!({"cmd": "invoke.cancel"}), invalid);
+    host.refused(json!({"cmd": "invoke.cancel", "call": "1"}), invalid);
+    host.refused(json!({"cmd": "state.set", "key": "k"}), invalid);
+    host.refused(json!({"cmd": "state.set", "value": 1}), invalid);
+    host.refused(json!({"cmd": "state.set", "key": "", "value": 1}), invalid);
+    host.refused(json!({"cmd": "state.set", "key": "k".repeat(257), "value": 1}), invalid);
+    host.refused(json!({"cmd": "state.set", "key": 1, "value": 1}), invalid);
+    host.refused(json!({"cmd": "state.get", "key": "k", "value": 1}), invalid);
+    host.refused(json!({"cmd": "channel.open", "webview": 1}), invalid);
+    host.refused(json!({"cmd": "channel.open", "webview": 1, "name": ""}), invalid);
+    host.refused(json!({"cmd": "channel.open", "webview": 1, "name": "c", "channel": 2}), invalid);
+    host.refused(json!({"cmd": "channel.close", "channel": 5, "payload": 1}), invalid);
+    host.refused(json!({"cmd": "invoke.cancel", "call": 1, "webview": 1}), invalid);
+    // A window without a webview: a post to it is accepted and reaches nobody.
+    let (_, reply) = host.ok(json!({"cmd": "post", "window": window, "channel": "c", "payload": {"to": "nobody"}}));
+    assert_eq!(reply.as_object().unwrap().len(), 2, "{reply}");
+    // State that was never set.
+    let m = message(host.refused(json!({"cmd": "state.get", "key": "never-set"}), "TRANSOM_ERROR_NOT_FOUND"));
+    assert!(m.contains("never-set"), "{m}");
+    host.refused(json!({"cmd": "state.get", "key": ""}), "TRANSOM_ERROR_NOT_FOUND");
+
     // Unknown ids.
     let unknown = 987_654_321u64;
     for command in [
@@ -508,11 +584,19 @@ fn malformed_lines_get_error_replies_and_the_host_keeps_going() {
         json!({"cmd": "webview.eval", "webview": unknown, "script": "1"}),
         json!({"cmd": "webview.navigate", "webview": unknown, "url": "about:blank"}),
         json!({"cmd": "post", "webview": unknown, "channel": "c", "payload": 1}),
+        json!({"cmd": "post", "webview": unknown, "channel": "c", "base64": "AQI="}),
+        json!({"cmd": "post", "window": unknown, "channel": "c", "payload": 1}),
         json!({"cmd": "invoke", "webview": unknown, "name": "f"}),
+        json!({"cmd": "invoke.cancel", "call": unknown}),
         json!({"cmd": "resolve", "call": unknown, "value": 1}),
         json!({"cmd": "resolve", "call": unknown}),
         json!({"cmd": "reject", "call": unknown, "message": "no"}),
+        json!({"cmd": "channel.open", "webview": unknown, "name": "c"}),
+        json!({"cmd": "channel.send", "channel": unknown, "payload": 1}),
+        json!({"cmd": "channel.send", "channel": unknown, "base64": "AQI="}),
+        json!({"cmd": "channel.close", "channel": unknown}),
         json!({"cmd": "window.close", "window": 0}),
+        json!({"cmd": "post", "window": 0, "channel": "c", "payload": 1}),
     ] {
         let m = message(host.refused(command.clone(), "TRANSOM_ERROR_NOT_FOUND"));
         assert!(m.contains(&unknown.to_string()) || command["window"] == 0, "{command}: {m}");
@@ -589,4 +673,324 @@ fn shutdown_replies_ends_calls_closes_windows_and_exits() {
     host.read_to_eof();
     let status = host.wait_exit();
     assert!(status.success(), "exit status {status}");
+}
+
+/// A page for posts to a window and for shared state: it reports the state it started from,
+/// every change it sees, and writes the state when told to.
+const STATE_PAGE: &str = r#"<!doctype html><html><head><meta charset="utf-8"></head><body><script>
+host.on('w', (x) => host.send('heard', x));
+host.watchState('theme', (v, old) => host.send('watched', [v, old === undefined ? null : old]));
+host.on('write', (v) => { host.state.theme = v; });
+host.send('initial', host.state.theme === undefined ? null : host.state.theme);
+</script></body></html>"#;
+
+#[test]
+fn post_to_a_window_and_shared_state() {
+    let mut host = Host::spawn();
+    host.hello();
+
+    // state.set: the reply has the version, then state-changed with source "host" and no ids.
+    host.refused(json!({"cmd": "state.get", "key": "theme"}), "TRANSOM_ERROR_NOT_FOUND");
+    let (set_at, reply) = host.ok(json!({"cmd": "state.set", "key": "theme", "value": "dark"}));
+    let v1 = reply["version"].as_u64().expect("version in the reply");
+    assert!(v1 >= 1);
+    assert_eq!(reply.as_object().unwrap().len(), 3, "{reply}");
+    let (changed_at, changed) = host.event("state-changed", json!({"version": v1}));
+    assert!(set_at < changed_at, "the reply comes before the event it causes");
+    assert_eq!(
+        changed,
+        json!({"type": "state-changed", "key": "theme", "value": "dark", "version": v1, "source": "host"})
+    );
+    let (_, reply) = host.ok(json!({"cmd": "state.get", "key": "theme"}));
+    assert_eq!(reply.as_object().unwrap().len(), 3, "{reply}");
+    assert_eq!(reply["value"], "dark");
+
+    // Pages loaded after the write start from it.
+    let (window_a, a) = host.open_page(STATE_PAGE);
+    let (window_b, b) = host.open_page(STATE_PAGE);
+    assert_eq!(host.event("message", json!({"channel": "initial", "webview": a})).1["payload"], "dark");
+    assert_eq!(host.event("message", json!({"channel": "initial", "webview": b})).1["payload"], "dark");
+
+    // post with `window`: only that window's page; then a post to every webview.
+    let (_, reply) = host.ok(json!({"cmd": "post", "window": window_a, "channel": "w", "payload": "only a"}));
+    assert_eq!(reply.as_object().unwrap().len(), 2, "{reply}");
+    host.ok(json!({"cmd": "post", "channel": "w", "payload": "everyone"}));
+    let (a1_at, a1) = host.event("message", json!({"channel": "heard", "webview": a}));
+    let (a2_at, a2) = host.event("message", json!({"channel": "heard", "webview": a}));
+    assert_eq!((a1["payload"].as_str(), a2["payload"].as_str()), (Some("only a"), Some("everyone")));
+    assert!(a1_at < a2_at);
+    assert_eq!(a1["window"], window_a);
+    let (_, b1) = host.event("message", json!({"channel": "heard", "webview": b}));
+    assert_eq!(b1["payload"], "everyone");
+    assert_eq!(b1["window"], window_b);
+    // What was posted to window A before the broadcast would have reached B before it: it did not.
+    assert!(host.seen("message", json!({"channel": "heard", "webview": b, "payload": "only a"})).is_empty());
+
+    // The program writes: both pages see the change, with the old value.
+    let (_, reply) = host.ok(json!({"cmd": "state.set", "key": "theme", "value": {"mode": "light"}}));
+    let v2 = reply["version"].as_u64().unwrap();
+    assert!(v2 > v1, "versions grow: {v1} then {v2}");
+    let (_, changed) = host.event("state-changed", json!({"version": v2}));
+    assert_eq!(changed["source"], "host");
+    assert_eq!(changed["value"], json!({"mode": "light"}));
+    for webview in [a, b] {
+        let (_, watched) = host.event("message", json!({"channel": "watched", "webview": webview}));
+        assert_eq!(watched["payload"], json!([{"mode": "light"}, "dark"]));
+    }
+
+    // A page writes: state-changed with source "page" and the writer's ids; the other page and
+    // the program follow.
+    host.ok(json!({"cmd": "post", "webview": a, "channel": "write", "payload": "solarized"}));
+    let (_, changed) = host.event("state-changed", json!({"source": "page"}));
+    let v3 = changed["version"].as_u64().expect("version");
+    assert!(v3 > v2);
+    assert_eq!(
+        changed,
+        json!({"type": "state-changed", "window": window_a, "webview": a, "key": "theme", "value": "solarized",
+               "version": v3, "source": "page"})
+    );
+    for webview in [a, b] {
+        let (_, watched) = host.event("message", json!({"channel": "watched", "webview": webview}));
+        assert_eq!(watched["payload"], json!(["solarized", {"mode": "light"}]));
+    }
+    assert_eq!(host.ok(json!({"cmd": "state.get", "key": "theme"})).1["value"], "solarized");
+    let (_, reply) = host.ok(json!({"cmd": "state.set", "key": "other", "value": null}));
+    assert!(reply["version"].as_u64().unwrap() > v3);
+    assert_eq!(host.ok(json!({"cmd": "state.get", "key": "other"})).1["value"], Value::Null);
+
+    // A page loaded now starts from the page's write.
+    let (_, c) = host.open_page(STATE_PAGE);
+    assert_eq!(host.event("message", json!({"channel": "initial", "webview": c})).1["payload"], "solarized");
+
+    host.close_stdin();
+    host.read_to_eof();
+    assert!(host.wait_exit().success());
+}
+
+/// A page that opens two channels itself (`logs`, which it closes when told, and `idle`) and
+/// takes the `bulk` channel the program opens, without listening to it until told.
+const CHANNEL_PAGE: &str = r#"<!doctype html><html><head><meta charset="utf-8"></head><body><script>
+const logs = host.channel('logs');
+logs.on('message', (m) => host.send('logs-got', m));
+logs.send({line: 1});
+logs.send({line: 2});
+host.on('close-logs', () => logs.close());
+const idle = host.channel('idle');
+let bulk = null, count = 0, chars = 0;
+host.onChannel('bulk', (c) => {
+  bulk = c;
+  c.on('close', (reason) => host.send('bulk-closed', reason));
+  host.send('bulk-opened', c.id);
+});
+host.on('listen', () => bulk.on('message', (m) => { count++; chars += m.length; }));
+host.on('report', () => host.send('report', {count, chars}));
+</script></body></html>"#;
+
+#[test]
+fn channels_opened_by_either_side_with_backpressure() {
+    let mut host = Host::spawn();
+    host.hello();
+    let (window, webview) = host.open_page(CHANNEL_PAGE);
+
+    // Channels the page opens: channel-open, then its messages in order.
+    let (_, open) = host.event("channel-open", json!({"name": "logs"}));
+    let logs = open["channel"].as_u64().expect("channel id");
+    assert_eq!(open, json!({"type": "channel-open", "window": window, "webview": webview, "channel": logs, "name": "logs"}));
+    let (_, open) = host.event("channel-open", json!({"name": "idle"}));
+    let idle = open["channel"].as_u64().expect("channel id");
+    assert_ne!(logs, idle);
+    let (first_at, first) = host.event("channel-message", json!({"channel": logs}));
+    let (second_at, second) = host.event("channel-message", json!({"channel": logs}));
+    assert!(first_at < second_at);
+    assert_eq!(
+        first,
+        json!({"type": "channel-message", "window": window, "webview": webview, "channel": logs, "payload": {"line": 1}})
+    );
+    assert_eq!(second["payload"], json!({"line": 2}));
+
+    // channel.send on it reaches the page's listener.
+    let (_, reply) = host.ok(json!({"cmd": "channel.send", "channel": logs, "payload": "hi"}));
+    assert_eq!(reply.as_object().unwrap().len(), 2, "{reply}");
+    assert_eq!(host.message("logs-got").1["payload"], "hi");
+
+    // The page closes it: channel-close with its reason; the id is unknown from then on.
+    host.ok(json!({"cmd": "post", "webview": webview, "channel": "close-logs", "payload": null}));
+    let (_, close) = host.event("channel-close", json!({"channel": logs}));
+    assert_eq!(
+        close,
+        json!({"type": "channel-close", "window": window, "webview": webview, "channel": logs, "reason": "closed by the page"})
+    );
+    host.refused(json!({"cmd": "channel.send", "channel": logs, "payload": 1}), "TRANSOM_ERROR_NOT_FOUND");
+    host.refused(json!({"cmd": "channel.close", "channel": logs}), "TRANSOM_ERROR_NOT_FOUND");
+
+    // A channel the program opens: the page takes it with onChannel but does not listen yet, so
+    // nothing is acknowledged. Four messages of 1 MiB fill the 4 MiB window; the fifth is refused.
+    let (_, reply) = host.ok(json!({"cmd": "channel.open", "webview": webview, "name": "bulk"}));
+    assert_eq!(reply.as_object().unwrap().len(), 3, "{reply}");
+    let bulk = reply["channel"].as_u64().expect("channel id in the reply");
+    assert_eq!(host.message("bulk-opened").1["payload"], bulk, "the page knows the channel by the same id");
+    let text = "x".repeat(1024 * 1024 - 2);
+    let chunk = json!({"cmd": "channel.send", "channel": bulk, "payload": text});
+    assert_eq!(chunk["payload"].to_string().len(), 1024 * 1024, "each payload is 1 MiB of JSON text");
+    let mut sent = 0;
+    let blocked_at = loop {
+        let (at, reply) = host.request(chunk.clone());
+        if reply["type"] == "ok" {
+            sent += 1;
+            assert!(sent < 16, "never blocked");
+            continue;
+        }
+        assert_eq!(reply["code"], "TRANSOM_ERROR_WOULD_BLOCK", "{reply}");
+        assert!(reply["message"].as_str().is_some_and(|m| m.contains("channel-ready")), "{reply}");
+        break at;
+    };
+    assert_eq!(sent, 4, "the window is 4 MiB");
+    // Still blocked while the page takes nothing.
+    host.refused(chunk.clone(), "TRANSOM_ERROR_WOULD_BLOCK");
+
+    // The page listens: it takes what waited, acknowledges it, and channel-ready follows.
+    let (listen_at, _) = host.ok(json!({"cmd": "post", "webview": webview, "channel": "listen", "payload": null}));
+    let (ready_at, ready) = host.event("channel-ready", json!({"channel": bulk}));
+    assert!(blocked_at < listen_at && listen_at < ready_at);
+    assert_eq!(ready, json!({"type": "channel-ready", "window": window, "webview": webview, "channel": bulk}));
+    host.ok(chunk.clone());
+    host.ok(json!({"cmd": "post", "webview": webview, "channel": "report", "payload": null}));
+    assert_eq!(host.message("report").1["payload"], json!({"count": 5, "chars": 5 * text.len()}));
+
+    // The program closes it: the page's side closes; no channel-close event for it.
+    host.ok(json!({"cmd": "channel.close", "channel": bulk}));
+    assert_eq!(host.message("bulk-closed").1["payload"], "closed by the program");
+    host.refused(json!({"cmd": "channel.close", "channel": bulk}), "TRANSOM_ERROR_NOT_FOUND");
+    host.refused(json!({"cmd": "channel.send", "channel": bulk, "payload": 1}), "TRANSOM_ERROR_NOT_FOUND");
+
+    // A channel the page has no handler for is closed by the page, with the reason.
+    let (_, reply) = host.ok(json!({"cmd": "channel.open", "webview": webview, "name": "nobody"}));
+    let nobody = reply["channel"].as_u64().unwrap();
+    let (_, close) = host.event("channel-close", json!({"channel": nobody}));
+    assert_eq!(
+        close,
+        json!({"type": "channel-close", "window": window, "webview": webview, "channel": nobody,
+               "reason": "no channel handler named nobody"})
+    );
+
+    // Closing stdin closes the window: the channel still open closes with it, before the webview.
+    host.close_stdin();
+    let (close_at, close) = host.event("channel-close", json!({"channel": idle}));
+    assert_eq!(close["reason"], "the webview was closed");
+    let (gone_at, _) = host.event("webview-destroyed", json!({"webview": webview}));
+    assert!(close_at < gone_at);
+    host.read_to_eof();
+    assert!(host.seen("channel-close", json!({"channel": bulk})).is_empty(), "channel.close sends no channel-close");
+    assert!(host.seen("channel-ready", json!({})).len() == 1, "one channel-ready per refused send streak");
+    assert!(host.wait_exit().success());
+}
+
+/// A page for bytes and call cancellation.
+const BYTES_PAGE: &str = r#"<!doctype html><html><head><meta charset="utf-8"></head><body><script>
+const checksum = (b) => b.reduce((h, x) => (h * 31 + x) >>> 0, 0);
+host.on('blob', (b) => host.send('blob-info', {isBytes: b instanceof Uint8Array, len: b.length, sum: checksum(b)}));
+host.on('make', (n) => {
+  const b = new Uint8Array(n);
+  for (let i = 0; i < n; i++) b[i] = (i * 7 + 3) & 255;
+  host.send('bytes-up', b);
+  host.send('after-bytes', n);
+});
+host.onChannel('echo', (c) => c.on('message', (m) => c.send(m)));
+host.handle('slow', () => new Promise((resolve) => setTimeout(() => resolve('late'), 300)));
+host.on('give-up', () => host.invokeWith({timeout: 100}, 'never-answered')
+  .catch((e) => host.send('gave-up', e.message)));
+host.send('loaded', 1);
+</script></body></html>"#;
+
+#[test]
+fn bytes_in_base64_and_call_cancellation() {
+    let mut host = Host::spawn();
+    host.hello();
+    let (window, webview) = host.open_page(BYTES_PAGE);
+    host.message("loaded");
+
+    // post with base64: the page's listener gets a Uint8Array with exactly those bytes.
+    let data: Vec<u8> = (0..100_000u32).map(|i| (i * 13 + 5) as u8).collect();
+    let (_, reply) = host.ok(json!({"cmd": "post", "webview": webview, "channel": "blob", "base64": to_base64(&data)}));
+    assert_eq!(reply.as_object().unwrap().len(), 2, "{reply}");
+    assert_eq!(
+        host.message("blob-info").1["payload"],
+        json!({"isBytes": true, "len": data.len(), "sum": checksum(&data)})
+    );
+    // Zero bytes, to every webview.
+    host.ok(json!({"cmd": "post", "channel": "blob", "base64": ""}));
+    assert_eq!(host.message("blob-info").1["payload"], json!({"isBytes": true, "len": 0, "sum": 0}));
+
+    // The page sends a Uint8Array: the event has `bytes` (the length) and `base64`, no payload;
+    // what the page sent next comes after it.
+    host.ok(json!({"cmd": "post", "webview": webview, "channel": "make", "payload": 300_000}));
+    let (bytes_at, event) = host.message("bytes-up");
+    let expected: Vec<u8> = (0..300_000u32).map(|i| ((i * 7 + 3) & 255) as u8).collect();
+    assert_eq!(event["bytes"], 300_000);
+    assert!(event.get("payload").is_none(), "a binary message has no payload");
+    assert_eq!(event["window"], window);
+    assert_eq!(event.as_object().unwrap().len(), 6, "type, window, webview, channel, bytes, base64");
+    let got = from_base64(event["base64"].as_str().expect("base64 field"));
+    assert!(got == expected, "the bytes differ (got {} bytes)", got.len());
+    let (after_at, after) = host.message("after-bytes");
+    assert_eq!(after["payload"], 300_000);
+    assert!(bytes_at < after_at, "order is kept around the bytes");
+
+    // Bytes through a channel both ways: the page echoes what it gets.
+    let (_, reply) = host.ok(json!({"cmd": "channel.open", "webview": webview, "name": "echo"}));
+    let echo = reply["channel"].as_u64().unwrap();
+    let small = [0u8, 1, 2, 254, 255, b'\n', b'"'];
+    let (_, reply) = host.ok(json!({"cmd": "channel.send", "channel": echo, "base64": to_base64(&small)}));
+    assert_eq!(reply.as_object().unwrap().len(), 2, "{reply}");
+    host.ok(json!({"cmd": "channel.send", "channel": echo, "payload": {"json": true}}));
+    let (bin_at, bin) = host.event("channel-message", json!({"channel": echo}));
+    assert_eq!(
+        bin,
+        json!({"type": "channel-message", "window": window, "webview": webview, "channel": echo, "bytes": small.len(),
+               "base64": to_base64(&small)})
+    );
+    let (json_at, text) = host.event("channel-message", json!({"channel": echo}));
+    assert_eq!(text["payload"], json!({"json": true}));
+    assert!(text.get("bytes").is_none() && text.get("base64").is_none(), "{text}");
+    assert!(bin_at < json_at);
+
+    // invoke.cancel: the result comes at once with TRANSOM_ERROR_CANCELLED; the page's late
+    // answer is dropped.
+    let (_, reply) = host.ok(json!({"cmd": "invoke", "webview": webview, "name": "slow"}));
+    let slow = reply["call"].as_u64().unwrap();
+    let (cancel_at, reply) = host.ok(json!({"cmd": "invoke.cancel", "call": slow}));
+    assert_eq!(reply.as_object().unwrap().len(), 2, "{reply}");
+    let (result_at, result) = host.event("invoke-result", json!({"call": slow}));
+    assert!(cancel_at < result_at);
+    assert_eq!(
+        result,
+        json!({"type": "invoke-result", "window": window, "webview": webview, "call": slow, "ok": false,
+               "error": "cancelled by the program", "code": "TRANSOM_ERROR_CANCELLED"})
+    );
+    host.refused(json!({"cmd": "invoke.cancel", "call": slow}), "TRANSOM_ERROR_NOT_FOUND");
+
+    // The page gives up on its own call: invoke-cancelled, then its Promise rejects; answering
+    // the call now is refused.
+    host.ok(json!({"cmd": "post", "webview": webview, "channel": "give-up", "payload": null}));
+    let (_, invoke) = host.event("invoke", json!({"name": "never-answered"}));
+    let call = invoke["call"].as_u64().unwrap();
+    let (cancelled_at, cancelled) = host.event("invoke-cancelled", json!({"call": call}));
+    assert_eq!(
+        cancelled,
+        json!({"type": "invoke-cancelled", "window": window, "webview": webview, "call": call,
+               "reason": "the page's timeout ran out"})
+    );
+    let (gave_up_at, gave_up) = host.message("gave-up");
+    assert_eq!(gave_up["payload"], "invoke never-answered timed out after 100 ms");
+    assert!(cancelled_at < gave_up_at, "the program hears of it before the page's Promise rejects");
+    host.refused(json!({"cmd": "resolve", "call": call, "value": 1}), "TRANSOM_ERROR_NOT_FOUND");
+
+    // Give the cancelled call's handler time to answer; its answer must not produce a result.
+    std::thread::sleep(Duration::from_millis(500));
+    host.ok(json!({"cmd": "post", "webview": webview, "channel": "blob", "base64": "AA=="}));
+    assert_eq!(host.message("blob-info").1["payload"]["len"], 1);
+    host.close_stdin();
+    host.read_to_eof();
+    assert_eq!(host.seen("invoke-result", json!({"call": slow})).len(), 1, "one invoke-result per call");
+    assert!(host.wait_exit().success());
 }
