@@ -1,0 +1,40 @@
+"""docs/benchmarks.png from transom-bench's chart data: one panel per workload, one bar per
+backend (its median), the raw wry baseline in grey. Usage: chart.py DATA.json OUT.png"""
+import json
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+data = json.load(open(sys.argv[1]))
+series = [s for s in data["series"] if any(v["median"] is not None for v in s["values"])]
+cols = 3
+rows = (len(series) + cols - 1) // cols
+fig, axes = plt.subplots(rows, cols, figsize=(15, 2.6 * rows + 0.8), squeeze=False)
+palette = ["#9e9e9e", "#c7c7c7", "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
+labels = []
+for s in data["series"]:
+    for v in s["values"]:
+        if v["backend"] not in labels:
+            labels.append(v["backend"])
+colour = {name: palette[i % len(palette)] for i, name in enumerate(labels)}
+for ax, s in zip(axes.flat, series):
+    names = [v["backend"] for v in s["values"]][::-1]
+    values = [v["median"] if v["median"] is not None else 0 for v in s["values"]][::-1]
+    bars = ax.barh(range(len(names)), values, color=[colour[n] for n in names])
+    ax.set_yticks(range(len(names)))
+    ax.set_yticklabels(names, fontsize=7)
+    ax.set_title(f'{s["title"]} ({s["unit"]}, median)', fontsize=9)
+    ax.tick_params(axis="x", labelsize=7)
+    top = max(values) if values else 1
+    for bar, v, src in zip(bars, values, [v for v in s["values"]][::-1]):
+        text = "not run" if src["median"] is None else (f"{v:.3g}")
+        ax.text(bar.get_width() + top * 0.01, bar.get_y() + bar.get_height() / 2, text, va="center", fontsize=7)
+    ax.set_xlim(0, top * 1.25 if top > 0 else 1)
+for ax in list(axes.flat)[len(series):]:
+    ax.axis("off")
+fig.suptitle(f'transom-bench ({data["plan"]} run, {data["started"]}): lower is better', fontsize=11)
+fig.tight_layout(rect=(0, 0, 1, 0.97))
+fig.savefig(sys.argv[2], dpi=90)
