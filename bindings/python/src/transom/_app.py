@@ -189,6 +189,7 @@ class Webview(_EventTarget):
         self._closed = False
         self._listeners: Dict[str, List[Callable[..., Any]]] = {}
         self._handlers: Dict[str, Callable[..., Any]] = {}
+        self._once: Set[Tuple[str, Callable[..., Any]]] = set()
 
     def __repr__(self) -> str:
         state = " closed" if self._closed else ""
@@ -245,27 +246,45 @@ class Webview(_EventTarget):
         channel = _check_id_text(channel, "channel")
 
         def register(f: Callable[..., Any]) -> None:
-            self._listeners.setdefault(channel, []).append(f)
+            with self.app._lock:
+                self._listeners.setdefault(channel, []).append(f)
 
         return _listener_decorator(register, fn)
 
     def once(self, channel: str, fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
-        """Like :meth:`on`, for the next message on ``channel`` only. Returns the wrapper that was
-        registered (pass it to :meth:`off` to cancel)."""
+        """Like :meth:`on`, for the next message on ``channel`` only (it is removed when that
+        message arrives, before later messages are looked at). Returns ``fn`` (pass it to
+        :meth:`off` to cancel)."""
         channel = _check_id_text(channel, "channel")
+        if not callable(fn):
+            raise InvalidArgumentError(f"expected a function, got {type(fn).__name__}")
+        with self.app._lock:
+            self._listeners.setdefault(channel, []).append(fn)
+            self._once.add((channel, fn))
+        return fn
 
-        def wrapper(data: Any) -> Any:
-            self.off(channel, wrapper)
-            return fn(data)
-
-        self.on(channel, wrapper)
-        return wrapper
+    def _take_listeners(self, channel: str) -> List[Callable[..., Any]]:
+        """The listeners for a message on ``channel``; ``once`` listeners are removed here, on the
+        thread that reads events, so that each sees exactly one message."""
+        with self.app._lock:
+            listeners = self._listeners.get(channel)
+            if not listeners:
+                return []
+            taken = list(listeners)
+            if self._once:
+                for fn in taken:
+                    if (channel, fn) in self._once:
+                        self._once.discard((channel, fn))
+                        listeners.remove(fn)
+            return taken
 
     def off(self, channel: str, fn: Callable[..., Any]) -> None:
         """Removes a listener added with :meth:`on` (no error if it is not there)."""
-        listeners = self._listeners.get(channel)
-        if listeners and fn in listeners:
-            listeners.remove(fn)
+        with self.app._lock:
+            listeners = self._listeners.get(channel)
+            if listeners and fn in listeners:
+                listeners.remove(fn)
+                self._once.discard((channel, fn))
 
     # ---- calls to the page ---------------------------------------------------------------------
 
@@ -273,8 +292,10 @@ class Webview(_EventTarget):
         name = _check_id_text(name, "handler name")
         timeout_ms = _timeout_ms(timeout)
         args_json = encode(list(args), "args")
+        dispatcher = self.app._dispatcher
+        epoch = dispatcher.epoch
         call = self.app._backend.invoke(self._check(), name, args_json, timeout_ms)
-        return self.app._dispatcher.register_call(call, name), call
+        return dispatcher.register_call(call, name, epoch), call
 
     def invoke(self, name: str, *args: Any, timeout: Optional[float] = None) -> Any:
         """Calls the page's handler ``name`` (registered with ``host.handle(name, fn)``) with
@@ -603,6 +624,9 @@ class App(_EventTarget):
         self._windows: Dict[int, Window] = {}
         self._webviews: Dict[int, Webview] = {}
         self._gone: Set[int] = set()
+        # The objects of closed windows and webviews, while the program holds them: events that
+        # name them later (an invoke-result after the window closed) get the same objects.
+        self._gone_objects: "weakref.WeakValueDictionary[int, Any]" = weakref.WeakValueDictionary()
         self._handlers: Dict[str, Callable[..., Any]] = {}
         self._closed = False
         self._run_cond = threading.Condition()
@@ -673,6 +697,9 @@ class App(_EventTarget):
         with self._lock:
             window = self._windows.get(window_id)
             if window is None:
+                gone = self._gone_objects.get(window_id)
+                if isinstance(gone, Window):
+                    return gone
                 window = Window(self, window_id)
                 if window_id in self._gone:
                     window._closed = True
@@ -684,6 +711,9 @@ class App(_EventTarget):
         with self._lock:
             webview = self._webviews.get(webview_id)
             if webview is None:
+                gone = self._gone_objects.get(webview_id)
+                if isinstance(gone, Webview):
+                    return gone
                 window = self._window_object(window_id) if window_id else Window(self, 0)
                 webview = Webview(self, window, webview_id)
                 if webview_id in self._gone:
@@ -703,6 +733,9 @@ class App(_EventTarget):
             webview = None
             if isinstance(webview_id, int) and webview_id:
                 webview = self._webviews.get(webview_id)
+                if webview is None:
+                    gone = self._gone_objects.get(webview_id)
+                    webview = gone if isinstance(gone, Webview) else None
                 if webview is None and window is not None:
                     webview = self._webview_object(webview_id, window.id)
                 if window is None and webview is not None:
@@ -723,12 +756,14 @@ class App(_EventTarget):
             webview._closed = True
             self._webviews.pop(webview.id, None)
             self._gone.add(webview.id)
+            self._gone_objects[webview.id] = webview
 
     def _forget_window(self, window: Window) -> None:
         with self._lock:
             window._closed = True
             self._windows.pop(window.id, None)
             self._gone.add(window.id)
+            self._gone_objects[window.id] = window
             if window._webview is not None:
                 self._forget_webview(window._webview)
 
@@ -744,6 +779,7 @@ class App(_EventTarget):
             self._windows.clear()
             self._webviews.clear()
             self._gone.clear()
+            self._gone_objects.clear()
         return lost
 
     def _mark_closed(self) -> None:
@@ -921,7 +957,11 @@ class App(_EventTarget):
                 done = asyncio.get_running_loop().create_future()
 
                 def settled(fut: "asyncio.Future[None]" = done) -> None:
-                    fut.get_loop().call_soon_threadsafe(lambda: fut.done() or fut.set_result(None))
+                    def finish() -> None:
+                        if not fut.done():
+                            fut.set_result(None)
+
+                    fut.get_loop().call_soon_threadsafe(finish)
 
                 self._executor.submit(settled)
                 await done

@@ -15,10 +15,7 @@ import abc
 import asyncio
 from typing import Any, Dict, List, Optional
 
-try:  # Python 3.8+: typing.Protocol
-    from typing import Protocol
-except ImportError:  # pragma: no cover
-    Protocol = object  # type: ignore[assignment,misc]
+from typing import Protocol
 
 __all__ = ["Backend", "EventSink"]
 

@@ -356,6 +356,9 @@ class Dispatcher:
         #: race in-process): at most a few, taken by register_call.
         self._early_results: Dict[int, Dict[str, Any]] = {}
         self._ended = False
+        #: Bumped by a host crash: a call whose invoke was answered by a host that has crashed
+        #: since can never get its result.
+        self.epoch = 0
         self._routes: Dict[str, Callable[["Event"], None]] = {
             "invoke-result": self._on_invoke_result,
             "invoke": self._on_invoke,
@@ -382,13 +385,17 @@ class Dispatcher:
 
     # ---- calls the program makes (invoke) ------------------------------------------------------
 
-    def register_call(self, call: int, name: str) -> "concurrent.futures.Future[Any]":
-        """Registers a call just made; returns the future its invoke-result completes."""
+    def register_call(self, call: int, name: str, epoch: int) -> "concurrent.futures.Future[Any]":
+        """Registers a call just made (``epoch``: :attr:`epoch` read before making it); returns
+        the future its invoke-result completes."""
         future: concurrent.futures.Future[Any] = concurrent.futures.Future()
         with self._lock:
             early = self._early_results.pop(call, None)
             if early is None:
-                if self._ended:
+                if epoch != self.epoch:
+                    early = {"ok": False, "error": "transom-host crashed before the page answered",
+                             "code": "HOST_CRASHED"}
+                elif self._ended:
                     early = {"ok": False, "error": "the app was shut down", "code": "TRANSOM_ERROR_CLOSED"}
                 else:
                     self._pending[call] = (future, name)
@@ -407,6 +414,8 @@ class Dispatcher:
 
     def _fail_calls(self, message: str, code: str) -> None:
         with self._lock:
+            if code == "HOST_CRASHED":
+                self.epoch += 1
             pending, self._pending = self._pending, {}
             self._early_results.clear()
         for call, (future, name) in pending.items():
@@ -462,12 +471,11 @@ class Dispatcher:
         webview = event.webview
         if webview is None:
             return
-        channel = event.data.get("channel")
-        listeners = webview._listeners.get(channel)  # type: ignore[arg-type]
+        listeners = webview._take_listeners(str(event.data.get("channel")))
         if not listeners:
             return
         payload = event.data.get("payload")
-        for fn in list(listeners):
+        for fn in listeners:
             self._executor.submit(self._run_listener, fn, (payload,))
 
     def _run_listener(self, fn: Callable[..., Any], args: Tuple[Any, ...]) -> None:

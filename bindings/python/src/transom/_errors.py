@@ -211,7 +211,7 @@ class LibraryNotFoundError(TransomError, OSError):
 
 
 _CLASSES: Dict[str, Type[TransomError]] = {
-    cls.default_code: cls  # type: ignore[misc]
+    str(cls.default_code): cls
     for cls in (
         NullArgumentError,
         InvalidUtf8Error,

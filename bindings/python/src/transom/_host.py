@@ -389,6 +389,8 @@ class HostBackend(Backend):
             raise ClosedError("the app was shut down")
         if state != "up" or proc is None:
             raise HostCrashedError("transom-host crashed and is being restarted; the command was not sent")
+        if wait and threading.current_thread() is proc.reader:
+            raise RuntimeError("internal error: a command waits for its reply on the thread that reads it")
         waiter = self._send(proc, body)
         if not wait:
             if waiter.error is not None:

@@ -21,7 +21,7 @@ import shutil
 import sys
 import threading
 from pathlib import Path
-from typing import List, Optional
+from typing import Any, List, Optional
 
 from ._errors import LibraryNotFoundError
 
@@ -126,7 +126,7 @@ class Library:
         self.path = path
         self.lib = lib
 
-        def fn(name: str, restype: object, *argtypes: object) -> object:
+        def fn(name: str, restype: Any, *argtypes: Any) -> Any:
             try:
                 f = getattr(lib, name)
             except AttributeError:
