@@ -109,7 +109,7 @@ pub extern "C" fn transom_result_name(r: transom_result) -> *const c_char {
 /// until the next failing call on this thread: copy it to keep it. Never NULL.
 #[no_mangle]
 pub extern "C" fn transom_last_error_message() -> *const c_char {
-    guard_value(b"\0".as_ptr().cast(), || super::LAST_ERROR.with(|slot| slot.borrow().as_ptr()))
+    guard_value(c"".as_ptr(), || super::LAST_ERROR.with(|slot| slot.borrow().as_ptr()))
 }
 
 /// The library version, `"MAJOR.MINOR.PATCH"`. Static: never free it.

@@ -106,11 +106,11 @@ pub unsafe extern "C" fn transom_event_webview(event: *const transom_event) -> u
 /// `event` is NULL or a live event.
 #[no_mangle]
 pub unsafe extern "C" fn transom_event_json(event: *const transom_event) -> *const c_char {
-    guard_value(b"\0".as_ptr().cast(), || {
+    guard_value(c"".as_ptr(), || {
         // SAFETY: per this function's contract.
         match unsafe { event.as_ref() } {
             Some(e) => e.json.as_ptr().cast(),
-            None => b"\0".as_ptr().cast(),
+            None => c"".as_ptr(),
         }
     })
 }
