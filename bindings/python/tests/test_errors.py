@@ -205,3 +205,23 @@ def test_shutdown_answers_pending_calls(mode: str) -> None:
         thread.join(WAIT)
         assert not thread.is_alive()
     assert [e.code for e in errors] == ["TRANSOM_ERROR_CLOSED"] * 3
+
+
+def test_in_process_without_display() -> None:
+    """No display: a clear PlatformError, no crash, no hang. In a child process, because the GUI
+    thread of a process starts once (a failed start stays failed for that process)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    script = (
+        "import transom\n"
+        "try:\n"
+        "    transom.App(mode='in-process')\n"
+        "except transom.PlatformError as error:\n"
+        "    print('PlatformError', error.code)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=WAIT)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "PlatformError TRANSOM_ERROR_PLATFORM"

@@ -179,3 +179,9 @@ def test_shutdown_with_open_pages(mode: str) -> None:
     destroyed = [e for e in stream if e.type == "window-destroyed"]
     assert len(destroyed) == 3
     app.close()  # idempotent
+
+
+def test_event_threads_are_named(app: transom.App) -> None:
+    names = {thread.name for thread in threading.enumerate()}
+    expected = "transom-host-reader" if app.mode == "host" else "transom-events"
+    assert expected in names and "transom-callbacks" in names

@@ -181,3 +181,13 @@ def test_handler_may_invoke_the_page(app: transom.App, page) -> None:
         return webview.invoke("add", x, 1, timeout=WAIT)
 
     assert page_calls(webview, stream, "round_trip", 41) == {"ok": True, "value": 42}
+
+
+def test_invoke_right_after_create_webview(app: transom.App) -> None:
+    """A call made before the page has started loading reaches the page once it is ready."""
+    window = app.create_window("early call", width=300, height=200)
+    webview = window.create_webview(html="<script>host.handle('sum', (a, b) => a + b)</script>")
+    assert webview.invoke("sum", 2, 3, timeout=WAIT) == 5
+    other = app.create_window("early async call", width=300, height=200).create_webview(
+        html="<script>host.handle('sum', (a, b) => a + b)</script>")
+    assert asyncio.run(asyncio.wait_for(other.invoke_async("sum", 4, 5, timeout=WAIT), WAIT)) == 9
