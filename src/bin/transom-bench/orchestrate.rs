@@ -33,6 +33,10 @@ pub struct Backend {
     /// Workloads its API cannot express, with the reason.
     #[serde(default)]
     pub unsupported: Vec<(String, String)>,
+    /// Its event loop cannot take tasks while idle (webview-bun): idle samples start a fresh
+    /// process with BENCH_IDLE=1 and BENCH_WINDOWS=N instead of asking for more windows.
+    #[serde(default)]
+    pub idle_by_env: bool,
 }
 
 /// Sizes and counts of one run.
@@ -263,6 +267,7 @@ fn self_backend(key: &str, label: &str, note: &str, worker: &str) -> Backend {
         env: Vec::new(),
         skipped: None,
         unsupported: Vec::new(),
+        idle_by_env: false,
     }
 }
 
@@ -502,8 +507,6 @@ struct IdleSample {
 }
 
 fn idle_sample(b: &Backend, plan: &Plan, timeout: Duration) -> Result<IdleSample, String> {
-    let (mut worker, _) = Worker::start(b, timeout)?;
-    let pid = worker.pid();
     let settle = Duration::from_secs_f64(plan.settle_secs);
     let measure = |pid: u32| {
         std::thread::sleep(settle);
@@ -512,6 +515,24 @@ fn idle_sample(b: &Backend, plan: &Plan, timeout: Duration) -> Result<IdleSample
         let after = procfs::cpu_seconds(pid);
         ((after - before) / plan.idle_secs * 100.0, procfs::pss_kib(pid) as f64 / 1024.0)
     };
+    if b.idle_by_env {
+        let with = |n: usize| {
+            let mut b = b.clone();
+            b.env.push(("BENCH_IDLE".into(), "1".into()));
+            b.env.push(("BENCH_WINDOWS".into(), n.to_string()));
+            b
+        };
+        let (mut one, _) = Worker::start(&with(1), timeout)?;
+        let (cpu_1, pss_1) = measure(one.pid());
+        one.stop();
+        let (mut many, _) = Worker::start(&with(plan.idle_windows), timeout)?;
+        let (cpu_n, pss_n) = measure(many.pid());
+        let tree = procfs::names(many.pid()).join(", ");
+        many.stop();
+        return Ok(IdleSample { cpu_1, cpu_n, pss_1, pss_n, tree });
+    }
+    let (mut worker, _) = Worker::start(b, timeout)?;
+    let pid = worker.pid();
     let (cpu_1, pss_1) = measure(pid);
     let more = serde_json::json!({"w":"windows","n":plan.idle_windows - 1,"keep":true});
     worker.task(&more, timeout)?;

@@ -51,12 +51,9 @@ window.__bench = {
 };
 "#;
 
-/// The adapter for raw wry: JSON over `window.ipc.postMessage`, scripts the other way.
-pub const RAW_ADAPTER: &str = r#"
-window.__bench = (function () {
-  const listeners = new Map(), handlers = new Map(), pending = new Map();
-  let next = 1;
-  const post = (o) => window.ipc.postMessage(JSON.stringify(o));
+/// Base64 helpers of the adapters without a binary path (the fastest a page has: the built-in
+/// `Uint8Array.fromBase64`/`toBase64` where the engine has them, `atob`/`btoa` otherwise).
+const B64: &str = r#"
   const fromB64 = Uint8Array.fromBase64 ? (s) => Uint8Array.fromBase64(s) : (s) => {
     const bin = atob(s), out = new Uint8Array(bin.length);
     for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
@@ -67,22 +64,91 @@ window.__bench = (function () {
     for (let i = 0; i < u8.length; i += 0x8000) s += String.fromCharCode.apply(null, u8.subarray(i, i + 0x8000));
     return btoa(s);
   };
-  window.__recv = (c, d) => { const f = listeners.get(c); if (f) f(d); };
-  window.__recv_b64 = (c, s) => { const f = listeners.get(c); if (f) f(fromB64(s)); };
-  window.__resolve = (id, v) => { const p = pending.get(id); pending.delete(id); if (p) p(v); };
-  window.__call = (id, n, a) => {
-    Promise.resolve(handlers.get(n)(...a)).then((v) => post({ k: "r", id, v }));
-  };
-  return {
+"#;
+
+/// The adapter for raw wry (and webview-napi, which is wry too): JSON over
+/// `window.ipc.postMessage`, scripts the other way.
+pub fn raw_adapter() -> String {
+    format!(
+        r#"
+window.__bench = (function () {{
+  const listeners = new Map(), handlers = new Map(), pending = new Map();
+  let next = 1;
+  const post = (o) => window.ipc.postMessage(JSON.stringify(o));
+  {B64}
+  window.__recv = (c, d) => {{ const f = listeners.get(c); if (f) f(d); }};
+  window.__recv_b64 = (c, s) => {{ const f = listeners.get(c); if (f) f(fromB64(s)); }};
+  window.__resolve = (id, v) => {{ const p = pending.get(id); pending.delete(id); if (p) p(v); }};
+  window.__call = (id, n, a) => {{
+    Promise.resolve(handlers.get(n)(...a)).then((v) => post({{ k: "r", id, v }}));
+  }};
+  return {{
     on: (c, f) => listeners.set(c, f),
     onBytes: (c, f) => listeners.set(c, f),
-    send: (c, d) => post({ k: "m", c, d }),
-    sendBytes: (c, u8) => post({ k: "b", c, b: toB64(u8) }),
-    invoke: (n, ...a) => new Promise((resolve) => { const id = next++; pending.set(id, resolve); post({ k: "i", id, n, a }); }),
+    send: (c, d) => post({{ k: "m", c, d }}),
+    sendBytes: (c, u8) => post({{ k: "b", c, b: toB64(u8) }}),
+    invoke: (n, ...a) => new Promise((resolve) => {{ const id = next++; pending.set(id, resolve); post({{ k: "i", id, n, a }}); }}),
     handle: (n, f) => handlers.set(n, f),
-  };
-})();
-"#;
+  }};
+}})();
+"#
+    )
+}
+
+/// The adapter for pywebview: `window.pywebview.api` (a Python js_api object) one way,
+/// `evaluate_js` the other.
+pub fn pywebview_adapter() -> String {
+    format!(
+        r#"
+window.__bench = (function () {{
+  const listeners = new Map(), handlers = new Map(), waiting = [];
+  let api = null;
+  {B64}
+  const withApi = (fn) => {{ if (api) fn(api); else waiting.push(fn); }};
+  const ready = () => {{ api = window.pywebview.api; for (const fn of waiting.splice(0)) fn(api); }};
+  if (window.pywebview && window.pywebview.api && window.pywebview.api.send) ready();
+  else window.addEventListener("pywebviewready", ready);
+  window.__recv = (c, d) => {{ const f = listeners.get(c); if (f) f(d); }};
+  window.__recv_b64 = (c, s) => {{ const f = listeners.get(c); if (f) f(fromB64(s)); }};
+  window.__handle = (n, a) => handlers.get(n)(...a);
+  return {{
+    on: (c, f) => listeners.set(c, f),
+    onBytes: (c, f) => listeners.set(c, f),
+    send: (c, d) => withApi((a) => a.send(c, d)),
+    sendBytes: (c, u8) => withApi((a) => a.send_b64(c, toB64(u8))),
+    invoke: (n, ...args) => new Promise((resolve) => withApi((a) => a.invoke(n, args).then(resolve))),
+    handle: (n, f) => handlers.set(n, f),
+  }};
+}})();
+"#
+    )
+}
+
+/// The adapter for webview-bun (webview/webview): functions bound with `webview.bind` one way
+/// (`__send`, `__send_b64`, `__invoke`, each returning a Promise), `webview.eval` the other.
+pub fn bun_adapter() -> String {
+    format!(
+        r#"
+window.__bench = (function () {{
+  const listeners = new Map(), handlers = new Map();
+  {B64}
+  window.__recv = (c, d) => {{ const f = listeners.get(c); if (f) f(d); }};
+  window.__recv_b64 = (c, s) => {{ const f = listeners.get(c); if (f) f(fromB64(s)); }};
+  window.__call = (id, n, a) => {{
+    Promise.resolve(handlers.get(n)(...a)).then((v) => window.__result(id, v));
+  }};
+  return {{
+    on: (c, f) => listeners.set(c, f),
+    onBytes: (c, f) => listeners.set(c, f),
+    send: (c, d) => {{ window.__send(c, d); }},
+    sendBytes: (c, u8) => {{ window.__send_b64(c, toB64(u8)); }},
+    invoke: (n, ...a) => window.__invoke(n, a),
+    handle: (n, f) => handlers.set(n, f),
+  }};
+}})();
+"#
+    )
+}
 
 /// A whole document with `adapter` and the workloads.
 pub fn document(adapter: &str) -> String {

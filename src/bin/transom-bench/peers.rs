@@ -1,11 +1,184 @@
-//! Backends outside this crate: the Python binding (bindings/python) and the peers that install
-//! from a registry here. Each runs a worker script (beside this file, written to target/bench/ at
-//! run time) that speaks the same task protocol as the Rust workers.
+//! Backends outside this crate: transom's Python package (bindings/python) and the peers that
+//! install from a registry here. Each runs a worker script (beside this file, written into
+//! target/bench/ at run time) that speaks the same task protocol as the Rust workers.
+//!
+//! `scripts/bench.sh` installs the peers: npm packages into target/bench/peers/, pywebview into
+//! the venv target/bench/pywebview-venv/. What is missing is reported as skipped, with why.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use crate::orchestrate::Backend;
+use crate::page;
 
-pub fn backends(_root: &Path) -> Vec<Backend> {
-    Vec::new()
+const PYTHON_WORKER: &str = include_str!("peers/python_worker.py");
+const NAPI_WORKER: &str = include_str!("peers/napi_worker.mjs");
+const BUN_WORKER: &str = include_str!("peers/bun_worker.ts");
+
+fn write(path: &Path, text: &str) -> Result<(), String> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Runs `program args` and returns why it failed, if it did (its last stderr line).
+fn probe(program: &Path, args: &[&str], env: &[(String, String)]) -> Option<String> {
+    let mut cmd = Command::new(program);
+    cmd.args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    match cmd.output() {
+        Err(e) => Some(format!("cannot run {}: {e}", program.display())),
+        Ok(out) if out.status.success() => None,
+        Ok(out) => {
+            let err = String::from_utf8_lossy(&out.stderr);
+            let last = err.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("").trim().to_owned();
+            Some(format!("`{} {}` failed: {last}", program.display(), args.join(" ")))
+        }
+    }
+}
+
+fn which(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH")?.to_str()?.split(':').map(|d| Path::new(d).join(name)).find(|p| p.is_file())
+}
+
+fn version_of(package_json: &Path) -> String {
+    std::fs::read_to_string(package_json)
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .and_then(|v| v["version"].as_str().map(str::to_owned))
+        .unwrap_or_else(|| "?".into())
+}
+
+fn backend(key: &str, label: &str, note: String, program: PathBuf, args: Vec<String>, env: Vec<(String, String)>) -> Backend {
+    Backend { key: key.into(), label: label.into(), note, program, args, env, skipped: None, unsupported: Vec::new(), idle_by_env: false }
+}
+
+pub fn backends(root: &Path) -> Vec<Backend> {
+    let bench = root.join("target/bench");
+    let peers = bench.join("peers");
+    let pages = bench.join("pages");
+    let mut out = Vec::new();
+    let setup = || -> Result<(), String> {
+        write(&pages.join("transom.html"), &page::document(page::TRANSOM_ADAPTER))?;
+        write(&pages.join("raw.html"), &page::document(&page::raw_adapter()))?;
+        write(&pages.join("pywebview.html"), &page::document(&page::pywebview_adapter()))?;
+        write(&pages.join("bun.html"), &page::document(&page::bun_adapter()))?;
+        write(&bench.join("workers/python_worker.py"), PYTHON_WORKER)?;
+        write(&peers.join("napi_worker.mjs"), NAPI_WORKER)?;
+        write(&peers.join("bun_worker.ts"), BUN_WORKER)
+    };
+    if let Err(e) = setup() {
+        eprintln!("bench: cannot write the worker scripts: {e}");
+        return out;
+    }
+    let page_env = |name: &str| ("BENCH_PAGE".to_owned(), pages.join(name).display().to_string());
+    let py_worker = bench.join("workers/python_worker.py").display().to_string();
+
+    // transom's Python package, both of its modes.
+    let python = std::env::var_os("BENCH_PYTHON").map(PathBuf::from).or_else(|| which("python3")).unwrap_or_else(|| "python3".into());
+    let pypath = ("PYTHONPATH".to_owned(), root.join("bindings/python/src").display().to_string());
+    for (key, label, mode, how) in [
+        ("python", "transom, Python (ctypes)", "transom-inprocess", "App(mode=\"in-process\"): libtransom through ctypes"),
+        ("python_host", "transom, Python (transom-host)", "transom-host", "App(mode=\"host\"): a transom-host child, JSON lines"),
+    ] {
+        let env = vec![pypath.clone(), page_env("transom.html")];
+        let mut b = backend(
+            key,
+            label,
+            format!("bindings/python from this checkout, {how}; webview.on / webview.handle callbacks, webview.send / webview.invoke"),
+            python.clone(),
+            vec![py_worker.clone(), mode.into()],
+            env.clone(),
+        );
+        if !root.join("bindings/python/src/transom").is_dir() {
+            b.skipped = Some("bindings/python is not in this checkout".into());
+        } else {
+            b.skipped = probe(&python, &["-c", "import transom; transom.find_library(); transom.find_host()"], &env);
+        }
+        if b.skipped.is_none() {
+            let no_bytes = "the Python package has no binary payloads yet (bindings/python/README.md, 'Not yet')";
+            let has_bytes = probe(&python, &["-c", "import transom, sys; sys.exit(0 if hasattr(transom.Webview, 'send_bytes') else 1)"], &env).is_none();
+            if !has_bytes {
+                b.unsupported = vec![("bytes_h2p".into(), no_bytes.into()), ("bytes_p2h".into(), no_bytes.into())];
+            }
+        }
+        out.push(b);
+    }
+
+    // webview-napi on Node.
+    let napi_pkg = peers.join("node_modules/webview-napi/package.json");
+    let node = which("node").unwrap_or_else(|| "node".into());
+    let node_version = Command::new(&node).arg("--version").output().ok().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned());
+    let mut napi = backend(
+        "napi",
+        "webview-napi (Node)",
+        format!(
+            "webview-napi {} on Node {}: EmbeddedRuntime (its Pump calls Application.pollEvents from setImmediate), window.ipc.postMessage / evaluateScript, base64 for bytes",
+            version_of(&napi_pkg),
+            node_version.clone().unwrap_or_default()
+        ),
+        node.clone(),
+        vec![peers.join("napi_worker.mjs").display().to_string()],
+        vec![page_env("raw.html")],
+    );
+    if node_version.is_none() {
+        napi.skipped = Some("node is not installed".into());
+    } else if !napi_pkg.is_file() {
+        napi.skipped = Some("not installed (scripts/bench.sh: npm install webview-napi into target/bench/peers)".into());
+    }
+    out.push(napi);
+
+    // webview-bun on Bun.
+    let bun = peers.join("node_modules/bun/bin/bun.exe");
+    let bun_pkg = peers.join("node_modules/webview-bun/package.json");
+    let bun_version = Command::new(&bun).arg("--version").output().ok().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned());
+    let mut wb = backend(
+        "bun",
+        "webview-bun (Bun)",
+        format!(
+            "webview-bun {} on Bun {} (webview/webview, GTK 4 + WebKitGTK 6.0): webview.run() owns the thread, so the program runs in bound callbacks; bind / eval, base64 for bytes",
+            version_of(&bun_pkg),
+            bun_version.clone().unwrap_or_default()
+        ),
+        bun.clone(),
+        vec![peers.join("bun_worker.ts").display().to_string()],
+        vec![page_env("bun.html")],
+    );
+    wb.idle_by_env = true;
+    if bun_version.is_none() {
+        wb.skipped = Some("bun is not installed (scripts/bench.sh: npm install bun into target/bench/peers)".into());
+    } else if !bun_pkg.is_file() {
+        wb.skipped = Some("not installed (scripts/bench.sh: npm install webview-bun into target/bench/peers)".into());
+    }
+    out.push(wb);
+
+    // pywebview, GTK backend.
+    let pyw = bench.join("pywebview-venv/bin/python");
+    let mut pw = backend(
+        "pywebview",
+        "pywebview (GTK)",
+        String::new(),
+        pyw.clone(),
+        vec![py_worker, "pywebview".into()],
+        vec![page_env("pywebview.html")],
+    );
+    if !pyw.is_file() {
+        pw.skipped = Some("not installed (scripts/bench.sh: pip install pywebview into target/bench/pywebview-venv)".into());
+    } else {
+        pw.skipped = probe(&pyw, &["-c", "import webview, webview.platforms.gtk"], &[]);
+        let version = Command::new(&pyw)
+            .args(["-c", "import importlib.metadata as m; print(m.version('pywebview'))"])
+            .output()
+            .ok()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+            .unwrap_or_default();
+        pw.note = format!(
+            "pywebview {version} (GTK backend, WebKit2GTK 4.1 through PyGObject): webview.start() owns the main thread, the program runs on its worker thread; js_api calls one way, evaluate_js the other, base64 for bytes"
+        );
+    }
+    out.push(pw);
+    out
 }

@@ -187,7 +187,7 @@ pub fn worker() {
                 views: HashMap::new(),
                 inbox: Rc::new(RefCell::new(VecDeque::new())),
                 next_id: 0,
-                doc: Arc::new(page::document(page::RAW_ADAPTER)),
+                doc: Arc::new(page::document(&page::raw_adapter())),
                 next_call: 0,
                 calls: HashMap::new(),
             };
