@@ -92,3 +92,12 @@ def test_messages_before_the_page_loaded_are_delivered(app: transom.App) -> None
     webview.send("early", "first")
     event = stream.wait_for("message", lambda e: e["channel"] == "got", timeout=WAIT)
     assert event["payload"] == "first"
+
+
+def test_large_payloads_both_ways(app: transom.App, page) -> None:
+    _, webview, stream = page
+    big = {"text": "x" * 3_000_000, "list": list(range(50_000))}
+    webview.send("ping", big)
+    event = stream.wait_for("message", lambda e: e["channel"] == "pong", timeout=WAIT)
+    assert event["payload"] == big
+    assert webview.invoke("echo", big, timeout=WAIT) == [big]

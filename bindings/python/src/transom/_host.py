@@ -376,7 +376,10 @@ class HostBackend(Backend):
             stdin = proc.popen.stdin
             try:
                 assert stdin is not None
-                stdin.write(data)
+                view = memoryview(data)
+                while view:  # a raw pipe write may take only part of a large line
+                    written = stdin.write(view)
+                    view = view[written or 0:]
             except (OSError, ValueError):
                 proc.waiters.remove(waiter)
                 waiter.finish(None, HostCrashedError("transom-host is gone; the command was not sent"))
