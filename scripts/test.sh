@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of transom: Rust unit and integration tests with real windows, the C API test
-# (also under valgrind), and the check that include/transom.h matches the source.
+# (also under valgrind), the check that include/transom.h matches the source, the install test
+# (pkg-config and CMake against an installed transom) and the Zig package's tests.
 # Installs the Debian packages it needs first; runs under Xvfb when there is no display.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,5 +26,11 @@ run_gui cargo test
 
 echo "== C API test"
 tests/c/run.sh
+
+echo "== install test: pkg-config and CMake against a temporary prefix"
+tests/install/run.sh
+
+echo "== Zig package"
+bindings/zig/run-tests.sh
 
 echo "== all tests passed"
