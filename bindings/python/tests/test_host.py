@@ -144,12 +144,26 @@ def test_run_continues_when_a_restart_callback_reopens() -> None:
         def reopen(event):
             reopened.append(app.create_window("again", width=200, height=100))
 
-        threading.Timer(0.3, _kill, args=(app,)).start()
-        # run() must not return after the restart: the callback opened a window.
-        assert app.run(timeout=3.0) is False
-        assert len(reopened) == 1 and not reopened[0].closed
+        outcome = {}
+
+        def run() -> None:
+            outcome["result"] = app.run(timeout=WAIT * 2)
+            outcome["at"] = time.monotonic()
+
+        runner = threading.Thread(target=run)
+        runner.start()
+        _kill(app)
+        deadline = time.monotonic() + WAIT
+        while not reopened:
+            assert time.monotonic() < deadline, "no host-restarted callback"
+            time.sleep(0.05)
+        time.sleep(0.3)
+        # run() did not return at the restart: the callback opened a window.
+        assert runner.is_alive()
+        closed_at = time.monotonic()
         reopened[0].close()
-        assert app.run(timeout=WAIT) is True
+        runner.join(WAIT)
+        assert outcome["result"] is True and outcome["at"] >= closed_at
     finally:
         app.close()
 
