@@ -3,7 +3,7 @@
 //! copy differs from what this produces.
 //!
 //! Also: the `TRANSOM_VERSION_*` macros of the header (from Cargo.toml's version) and the shared
-//! library's name for the dynamic linker (soname / install name), see `library_version`.
+//! library's soname, see `library_version`.
 
 use std::path::PathBuf;
 
@@ -63,22 +63,28 @@ fn version_macros() -> String {
     )
 }
 
-/// The name the dynamic linker records for the shared library. Linux: the soname
+/// The name the dynamic linker records for the shared library, on Linux and the BSDs: the soname
 /// `libtransom.so.MAJOR`, so programs linked against `libtransom.so` (a symlink to
 /// `libtransom.so.MAJOR.MINOR.PATCH`, see scripts/install.sh) load any library of the same major
-/// version (in the build tree `soname_link` makes that name). macOS: `@rpath/libtransom.dylib`, so a program finds the library through its rpath.
+/// version (in the build tree `soname_link` makes that name).
+///
+/// It goes through `rustc-link-arg`, which reaches only this package's own links, not through
+/// `rustc-cdylib-link-arg`: cargo hands cdylib link arguments on to every cdylib that depends on
+/// this crate (rust-lang/cargo#9562), and the Node addon (bindings/node) would be named
+/// libtransom.so.MAJOR too. The price: this package's executables (transom-host, tests) carry the
+/// same DT_SONAME, which the loader ignores for executables.
+///
+/// macOS: the install name (`@rpath/libtransom.dylib`) is set after the build, with
+/// install_name_tool (.github/workflows/release.yml), for the same reason.
+///
 /// Only `transom_*` symbols are exported: rustc's own version script for a cdylib exports the
 /// `#[no_mangle]` functions and hides the rest (tests/exports.rs checks the list).
 fn library_version() {
     let os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
     let major = std::env::var("CARGO_PKG_VERSION_MAJOR").expect("CARGO_PKG_VERSION_MAJOR");
-    match os.as_str() {
-        "linux" | "freebsd" | "netbsd" | "openbsd" | "dragonfly" => {
-            println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libtransom.so.{major}");
-            soname_link(&major);
-        }
-        "macos" => println!("cargo:rustc-cdylib-link-arg=-Wl,-install_name,@rpath/libtransom.dylib"),
-        _ => {}
+    if matches!(os.as_str(), "linux" | "freebsd" | "netbsd" | "openbsd" | "dragonfly") {
+        println!("cargo:rustc-link-arg=-Wl,-soname,libtransom.so.{major}");
+        soname_link(&major);
     }
 }
 

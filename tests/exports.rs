@@ -85,3 +85,23 @@ fn soname_carries_the_major_version() {
     let link = lib.with_file_name(soname);
     assert_eq!(std::fs::canonicalize(&link).ok(), std::fs::canonicalize(&lib).ok(), "{} does not lead to libtransom.so", link.display());
 }
+
+/// Cargo hands a crate's `rustc-cdylib-link-arg`s on to every cdylib that depends on it
+/// (rust-lang/cargo#9562); build.rs uses `rustc-link-arg` so that the soname stays this library's.
+/// Checked on the Node addon (bindings/node) when it was built after the library.
+#[test]
+fn dependent_cdylibs_do_not_inherit_the_soname() {
+    let lib = shared_library();
+    let addon = lib.with_file_name("libtransom_node.so");
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    match (modified(&addon), modified(&lib)) {
+        (Some(addon_time), Some(lib_time)) if addon_time >= lib_time => {}
+        _ => {
+            eprintln!("skipped: no libtransom_node.so built after libtransom.so");
+            return;
+        }
+    }
+    let dynamic = run("readelf", &["-d"], &addon);
+    let soname = format!("[libtransom.so.{}]", env!("CARGO_PKG_VERSION_MAJOR"));
+    assert!(!dynamic.lines().any(|l| l.contains("(SONAME)") && l.contains(&soname)), "{} is named {soname}", addon.display());
+}
