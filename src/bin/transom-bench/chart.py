@@ -13,13 +13,17 @@ series = [s for s in data["series"] if any(v["median"] is not None for v in s["v
 cols = 3
 rows = (len(series) + cols - 1) // cols
 fig, axes = plt.subplots(rows, cols, figsize=(15, 2.6 * rows + 0.8), squeeze=False)
-palette = ["#9e9e9e", "#c7c7c7", "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
+palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22"]
 labels = []
 for s in data["series"]:
     for v in s["values"]:
         if v["backend"] not in labels:
             labels.append(v["backend"])
-colour = {name: palette[i % len(palette)] for i, name in enumerate(labels)}
+others = [name for name in labels if not name.startswith("raw wry")]
+colour = {name: palette[i % len(palette)] for i, name in enumerate(others)}
+for name in labels:
+    if name.startswith("raw wry"):
+        colour[name] = "#555555" if "baseline" in name else "#aaaaaa"
 for ax, s in zip(axes.flat, series):
     names = [v["backend"] for v in s["values"]][::-1]
     values = [v["median"] if v["median"] is not None else 0 for v in s["values"]][::-1]

@@ -279,6 +279,12 @@ fn backends(root: &Path) -> Vec<Backend> {
             "tao 0.37 + wry 0.57 written directly: event loop on its own thread, page posts JSON with window.ipc.postMessage to wry's ipc handler, the program answers with evaluate_script on that thread; bytes as base64 both ways",
             "raw",
         ),
+        self_backend(
+            "rawthread",
+            "raw wry + program thread",
+            "the same raw wry with the program on its own thread, as transom has it: the ipc handler hands each post to the program through a channel, the program asks the event loop for evaluate_script through tao's EventLoopProxy (no transom code: the cost of the architecture alone)",
+            "rawthread",
+        ),
         self_backend("rust", "transom, Rust API", "transom::App from the program's thread: post / invoke / resolve / post_bytes, events from next_event", "rust"),
         self_backend("c", "transom, C API", "the transom_* extern functions as a C program calls them: JSON strings in, events from transom_event_next, bytes from transom_event_bytes", "c"),
         self_backend("pipe", "transom-host, pipes", "the program spawns transom-host and writes JSON lines to its stdin, reads events from its stdout (bytes as base64 in the line, per the protocol)", "pipe"),
@@ -495,7 +501,21 @@ pub fn main(args: &[String]) -> i32 {
     }
     let _ = std::fs::write(&saved, serde_json::to_string_pretty(&results).unwrap());
     eprintln!("bench: results in {}", saved.display());
-    report::write(&results, &out, &png, python.as_deref())
+    let code = report::write(&results, &out, &png, python.as_deref());
+    if args.iter().any(|a| a == "--strict") {
+        // For CI: the baseline and every transom backend must have run every workload.
+        let failed: Vec<String> = results
+            .rows
+            .iter()
+            .filter(|r| ["raw", "rawthread", "raw_batched", "rust", "c", "pipe"].contains(&r.backend.as_str()))
+            .filter_map(|r| r.error.as_ref().map(|e| format!("{} / {}: {e}", r.workload, r.backend)))
+            .collect();
+        if !failed.is_empty() {
+            eprintln!("bench: failed:\n  {}", failed.join("\n  "));
+            return 1;
+        }
+    }
+    code
 }
 
 struct IdleSample {
@@ -527,7 +547,7 @@ fn idle_sample(b: &Backend, plan: &Plan, timeout: Duration) -> Result<IdleSample
         one.stop();
         let (mut many, _) = Worker::start(&with(plan.idle_windows), timeout)?;
         let (cpu_n, pss_n) = measure(many.pid());
-        let tree = procfs::names(many.pid()).join(", ");
+        let tree = tree_summary(many.pid());
         many.stop();
         return Ok(IdleSample { cpu_1, cpu_n, pss_1, pss_n, tree });
     }
@@ -537,15 +557,21 @@ fn idle_sample(b: &Backend, plan: &Plan, timeout: Duration) -> Result<IdleSample
     let more = serde_json::json!({"w":"windows","n":plan.idle_windows - 1,"keep":true});
     worker.task(&more, timeout)?;
     let (cpu_n, pss_n) = measure(pid);
+    let tree = tree_summary(pid);
+    worker.stop();
+    Ok(IdleSample { cpu_1, cpu_n, pss_1, pss_n, tree })
+}
+
+/// "name ×count" of every process in the tree under `pid`.
+fn tree_summary(pid: u32) -> String {
     let mut names = procfs::names(pid);
     names.sort();
-    let mut counted: Vec<String> = Vec::new();
-    for name in names.iter() {
-        if !counted.iter().any(|c| c.starts_with(&format!("{name} "))) {
-            let n = names.iter().filter(|x| *x == name).count();
-            counted.push(format!("{name} ×{n}"));
+    let mut out: Vec<String> = Vec::new();
+    for name in &names {
+        let entry = format!("{name} ×{}", names.iter().filter(|x| *x == name).count());
+        if !out.contains(&entry) {
+            out.push(entry);
         }
     }
-    worker.stop();
-    Ok(IdleSample { cpu_1, cpu_n, pss_1, pss_n, tree: counted.join(", ") })
+    out.join(", ")
 }

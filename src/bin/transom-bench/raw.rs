@@ -144,30 +144,11 @@ impl Driver for Raw<'_> {
                 gtk::main_iteration_do(true);
                 continue;
             };
-            let m: IpcBody<'_> = serde_json::from_str(&body).map_err(|e| format!("bad ipc body: {e}"))?;
-            return Ok(match m.k {
-                "m" => Ev::Msg {
-                    webview,
-                    channel: m.c.unwrap_or_default(),
-                    payload: m.d.map_or("null".into(), |d| d.get().to_owned()),
-                },
-                "b" => {
-                    let bytes = base64::engine::general_purpose::STANDARD
-                        .decode(m.b.unwrap_or(""))
-                        .map_err(|e| format!("bad base64: {e}"))?;
-                    Ev::Bytes { webview, channel: m.c.unwrap_or_default(), len: bytes.len() }
-                }
-                "i" => Ev::Invoke {
-                    call: {
-                        self.s.calls.insert(m.id.unwrap_or(0), webview);
-                        m.id.unwrap_or(0)
-                    },
-                    name: m.n.unwrap_or_default(),
-                    args: m.a.map_or("[]".into(), |a| a.get().to_owned()),
-                },
-                "r" => Ev::Result { call: m.id.unwrap_or(0), value: m.v.map_or("null".into(), |v| v.get().to_owned()) },
-                other => return Err(format!("unknown ipc kind {other}")),
-            });
+            let ev = parse_ipc(webview, &body)?;
+            if let Ev::Invoke { call, .. } = &ev {
+                self.s.calls.insert(*call, webview);
+            }
+            return Ok(ev);
         }
     }
 }
@@ -243,4 +224,133 @@ pub fn worker() {
         }
     }
     std::process::exit(0);
+}
+
+// ---- raw wry with the program on another thread -------------------------------------------------
+//
+// The same raw wry, arranged the way transom is: the event loop on its own thread, the program on
+// another. The ipc handler forwards each post to the program through a channel; the program asks
+// the loop for evaluate_script through tao's EventLoopProxy. What this costs over `raw` is the
+// price of the architecture alone (two thread hand-offs per round trip), with no transom code.
+
+/// What the program asks of the GUI thread.
+pub enum GuiCmd {
+    Open(u64),
+    Close(u64),
+    Eval(u64, String),
+}
+
+pub struct Threaded {
+    proxy: tao::event_loop::EventLoopProxy<GuiCmd>,
+    inbox: std::sync::mpsc::Receiver<(u64, String)>,
+    next_id: u64,
+    next_call: u64,
+    calls: HashMap<u64, u64>,
+}
+
+impl Driver for Threaded {
+    fn open(&mut self) -> u64 {
+        self.next_id += 1;
+        let _ = self.proxy.send_event(GuiCmd::Open(self.next_id));
+        self.next_id
+    }
+    fn close(&mut self, webview: u64) {
+        let _ = self.proxy.send_event(GuiCmd::Close(webview));
+    }
+    fn post(&mut self, webview: u64, channel: &str, json: &str) {
+        let _ = self.proxy.send_event(GuiCmd::Eval(webview, format!("__recv({channel:?},{json})")));
+    }
+    fn post_bytes(&mut self, webview: u64, channel: &str, bytes: &[u8]) {
+        let b64 = base64::engine::general_purpose::STANDARD.encode(bytes);
+        let _ = self.proxy.send_event(GuiCmd::Eval(webview, format!("__recv_b64({channel:?},\"{b64}\")")));
+    }
+    fn invoke(&mut self, webview: u64, name: &str, args: &str) -> u64 {
+        self.next_call += 1;
+        let call = self.next_call;
+        let _ = self.proxy.send_event(GuiCmd::Eval(webview, format!("__call({call},{name:?},{args})")));
+        call
+    }
+    fn resolve(&mut self, call: u64, value: &str) {
+        if let Some(webview) = self.calls.remove(&call) {
+            let _ = self.proxy.send_event(GuiCmd::Eval(webview, format!("__resolve({call},{value})")));
+        }
+    }
+    fn next(&mut self) -> Result<Ev, String> {
+        let (webview, body) = self.inbox.recv_timeout(driver::EVENT_TIMEOUT).map_err(|e| e.to_string())?;
+        let ev = parse_ipc(webview, &body)?;
+        if let Ev::Invoke { call, .. } = &ev {
+            self.calls.insert(*call, webview);
+        }
+        Ok(ev)
+    }
+}
+
+fn parse_ipc(webview: u64, body: &str) -> Result<Ev, String> {
+    let m: IpcBody<'_> = serde_json::from_str(body).map_err(|e| format!("bad ipc body: {e}"))?;
+    Ok(match m.k {
+        "m" => Ev::Msg { webview, channel: m.c.unwrap_or_default(), payload: m.d.map_or("null".into(), |d| d.get().to_owned()) },
+        "b" => {
+            let bytes = base64::engine::general_purpose::STANDARD.decode(m.b.unwrap_or("")).map_err(|e| format!("bad base64: {e}"))?;
+            Ev::Bytes { webview, channel: m.c.unwrap_or_default(), len: bytes.len() }
+        }
+        "i" => Ev::Invoke { call: m.id.unwrap_or(0), name: m.n.unwrap_or_default(), args: m.a.map_or("[]".into(), |a| a.get().to_owned()) },
+        "r" => Ev::Result { call: m.id.unwrap_or(0), value: m.v.map_or("null".into(), |v| v.get().to_owned()) },
+        other => return Err(format!("unknown ipc kind {other}")),
+    })
+}
+
+/// The threaded raw worker: the GUI thread only opens windows and evaluates scripts; the program
+/// (the workloads) runs on the main thread.
+pub fn threaded_worker() -> Threaded {
+    let (proxy_tx, proxy_rx) = std::sync::mpsc::channel();
+    let (ipc_tx, inbox) = std::sync::mpsc::channel::<(u64, String)>();
+    std::thread::Builder::new()
+        .name("raw-gui".into())
+        .spawn(move || {
+            let mut builder = EventLoopBuilder::<GuiCmd>::with_user_event();
+            builder.with_any_thread(true);
+            let mut event_loop = builder.build();
+            proxy_tx.send(event_loop.create_proxy()).unwrap();
+            let doc = Arc::new(page::document(&page::raw_adapter()));
+            let mut views: HashMap<u64, (WebView, Window)> = HashMap::new();
+            event_loop.run_return(move |event, target, control_flow| {
+                *control_flow = ControlFlow::Wait;
+                let Event::UserEvent(cmd) = event else { return };
+                match cmd {
+                    GuiCmd::Open(id) => {
+                        let window = WindowBuilder::new()
+                            .with_title("bench")
+                            .with_inner_size(LogicalSize::new(640.0, 480.0))
+                            .build(target)
+                            .expect("tao window");
+                        let (doc, tx) = (doc.clone(), ipc_tx.clone());
+                        let webview = WebViewBuilder::new()
+                            .with_custom_protocol("bench".into(), move |_, _| {
+                                Response::builder()
+                                    .header("Content-Type", "text/html")
+                                    .body(Cow::Owned(doc.as_bytes().to_vec()))
+                                    .unwrap()
+                            })
+                            .with_url("bench://localhost/")
+                            .with_ipc_handler(move |request| {
+                                let _ = tx.send((id, request.into_body()));
+                            })
+                            .build_gtk(window.default_vbox().expect("vbox"))
+                            .expect("wry webview");
+                        views.insert(id, (webview, window));
+                    }
+                    GuiCmd::Close(id) => {
+                        views.remove(&id);
+                    }
+                    GuiCmd::Eval(id, script) => {
+                        if let Some((webview, _)) = views.get(&id) {
+                            let _ = webview.evaluate_script(&script);
+                        }
+                    }
+                }
+            });
+        })
+        .expect("spawn the GUI thread");
+    let proxy = proxy_rx.recv().expect("event loop");
+    Threaded { proxy, inbox, next_id: 0, next_call: 0, calls: HashMap::new() }
 }
