@@ -155,7 +155,8 @@ static const char *const kind_names[] = {
     "none",          "window-created", "close-requested", "window-destroyed",  "focus",
     "blur",          "resize",         "move",            "page-load",         "title-changed",
     "message",       "invoke",         "invoke-result",   "error",             "webview-created",
-    "webview-destroyed", "security",
+    "webview-destroyed", "security",  "channel-open",    "channel-message",   "channel-close",
+    "channel-ready", "state-changed",  "invoke-cancelled",
 };
 #define KIND_COUNT (sizeof kind_names / sizeof kind_names[0])
 
@@ -277,7 +278,10 @@ static void free_held(void) {
 
 /* The main test page. It tells the host it runs, answers pings, offers handlers for host calls,
  * calls the host twice (`add`, answered with resolve, then `fail`, answered with reject) and
- * reports what it got. window.alert is replaced so that a script smuggled through a payload would
+ * reports what it got. For the message model it also reports the bytes it gets (`blob`), sends
+ * bytes (`make`), gives up on a call of its own (`give-up`), watches and writes the shared state
+ * key `theme`, opens channels (`open-logs`) and takes the program's `bulk` channel, listening to
+ * it only when told (`listen-bulk`) and echoing the bytes it gets there. window.alert is replaced so that a script smuggled through a payload would
  * show up as a message on "injected". */
 static const char main_page[] =
     "<!doctype html><html><head><meta charset='utf-8'><title>transom api test</title></head>"
@@ -287,6 +291,27 @@ static const char main_page[] =
     "host.handle('mul', function (a, b) { return a * b; });\n"
     "host.handle('boom', function () { throw new Error('handler broke'); });\n"
     "host.handle('never', function () { return new Promise(function () {}); });\n"
+    "function sum31(b) { var h = 0; for (var i = 0; i < b.length; i++) h = (h * 31 + b[i]) >>> 0; return h; }\n"
+    "host.on('blob', function (b) {\n"
+    "  host.send('blob-info', {isBytes: b instanceof Uint8Array, len: b.length, sum: sum31(b)}); });\n"
+    "host.on('make', function (n) {\n"
+    "  var b = new Uint8Array(n); for (var i = 0; i < n; i++) b[i] = (i * 7 + 3) & 255;\n"
+    "  host.send('bytes-up', b); host.send('after-bytes', n); });\n"
+    "host.handle('slow', function () { return new Promise(function (r) { setTimeout(function () { r('late'); }, 300); }); });\n"
+    "host.on('give-up', function () { host.invokeWith({timeout: 100}, 'never-answered')\n"
+    "  .catch(function (e) { host.send('gave-up', e.message); }); });\n"
+    "host.watchState('theme', function (v, old) { host.send('watched', {v: v, old: old === undefined ? null : old}); });\n"
+    "host.on('write-state', function (v) { host.state.theme = v; });\n"
+    "host.on('open-logs', function () {\n"
+    "  var logs = host.channel('logs'); host.channel('idle');\n"
+    "  logs.on('message', function (m) { host.send('logs-got', m); });\n"
+    "  logs.send({line: 1}); logs.send({line: 2});\n"
+    "  host.on('close-logs', function () { logs.close(); }); });\n"
+    "var bulk = null, bulkCount = 0, bulkChars = 0;\n"
+    "host.onChannel('bulk', function (c) { bulk = c; c.on('close', function (r) { host.send('bulk-closed', r); }); });\n"
+    "host.on('listen-bulk', function () { bulk.on('message', function (m) {\n"
+    "  if (m instanceof Uint8Array) bulk.send(m); else { bulkCount++; bulkChars += m.length; } }); });\n"
+    "host.on('bulk-report', function () { host.send('bulk-report', {count: bulkCount, chars: bulkChars}); });\n"
     "host.send('loaded', {title: document.title});\n"
     "host.invoke('add', 2, 3)\n"
     "  .then(function (v) { host.send('add-result', {ok: true, v: v}); },\n"
@@ -296,11 +321,12 @@ static const char main_page[] =
     "        function (e) { host.send('fail-result', {ok: false, e: e.message, isError: e instanceof Error}); });\n"
     "</script></body></html>";
 
-/* The page of the window left open at shutdown: one handler that never answers. */
+/* The page of the window left open at shutdown: one handler that never answers. It reports the
+ * shared state it started from. */
 static const char second_page[] =
     "<!doctype html><html><body><script>\n"
     "host.handle('never', function () { return new Promise(function () {}); });\n"
-    "host.send('loaded2', true);\n"
+    "host.send('loaded2', {theme: host.state.theme === undefined ? null : host.state.theme});\n"
     "</script></body></html>";
 
 static char *webview_options(const char *html) {
@@ -484,6 +510,22 @@ static void test_without_app(void) {
   expect(transom_webview_eval(NULL, 1, "1"), TRANSOM_ERROR_NULL_ARGUMENT, true, "transom_webview_eval(NULL app)");
   expect(transom_webview_navigate(NULL, 1, "about:blank"), TRANSOM_ERROR_NULL_ARGUMENT, true,
          "transom_webview_navigate(NULL app)");
+  static const uint8_t three[3] = {1, 2, 3};
+  char *value = SENTINEL_PTR;
+  expect(transom_post_window(NULL, 1, "c", "1"), TRANSOM_ERROR_NULL_ARGUMENT, true, "transom_post_window(NULL app)");
+  expect(transom_post_bytes(NULL, 0, "c", three, 3), TRANSOM_ERROR_NULL_ARGUMENT, true, "transom_post_bytes(NULL app)");
+  expect(transom_invoke_cancel(NULL, 1), TRANSOM_ERROR_NULL_ARGUMENT, true, "transom_invoke_cancel(NULL app)");
+  expect(transom_state_set(NULL, "k", "1"), TRANSOM_ERROR_NULL_ARGUMENT, true, "transom_state_set(NULL app)");
+  expect(transom_state_get(NULL, "k", &value), TRANSOM_ERROR_NULL_ARGUMENT, value == SENTINEL_PTR,
+         "transom_state_get(NULL app)");
+  expect(transom_channel_open(NULL, 1, "c", &id), TRANSOM_ERROR_NULL_ARGUMENT, id == SENTINEL_ID, "transom_channel_open(NULL app)");
+  expect(transom_channel_send(NULL, 1, "1"), TRANSOM_ERROR_NULL_ARGUMENT, true, "transom_channel_send(NULL app)");
+  expect(transom_channel_send_bytes(NULL, 1, three, 3), TRANSOM_ERROR_NULL_ARGUMENT, true,
+         "transom_channel_send_bytes(NULL app)");
+  expect(transom_channel_close(NULL, 1), TRANSOM_ERROR_NULL_ARGUMENT, true, "transom_channel_close(NULL app)");
+  size_t len = 12345;
+  check(transom_event_bytes(NULL, &len) == NULL && len == 12345, "transom_event_bytes(NULL event) is NULL, len untouched");
+  check(transom_event_bytes(NULL, NULL) == NULL, "transom_event_bytes(NULL, NULL) is NULL");
 }
 
 /* A second app with a tiny max_message_bytes: payload sizes are checked by the call. */
@@ -502,6 +544,22 @@ static void test_small_app(void) {
          "transom_resolve with 19 bytes");
   expect(transom_reject(small, UNKNOWN_ID, "0123456789abcdefg"), TRANSOM_ERROR_TOO_LARGE, true,
          "transom_reject with a 17-byte message");
+  static const uint8_t bytes[17] = {0};
+  expect(transom_post_window(small, UNKNOWN_ID, "c", "\"0123456789abcdef\""), TRANSOM_ERROR_TOO_LARGE, true,
+         "transom_post_window of 18 bytes (checked before the window)");
+  expect(transom_post_bytes(small, 0, "c", bytes, 17), TRANSOM_ERROR_TOO_LARGE, true, "transom_post_bytes of 17 bytes");
+  expect(transom_post_bytes(small, 0, "c", bytes, 16), TRANSOM_OK, true, "transom_post_bytes of 16 bytes to every webview (none)");
+  expect(transom_state_set(small, "k", "\"0123456789abcdef\""), TRANSOM_ERROR_TOO_LARGE, true, "transom_state_set of 18 bytes");
+  expect(transom_channel_send(small, UNKNOWN_ID, "\"0123456789abcdef\""), TRANSOM_ERROR_TOO_LARGE, true,
+         "transom_channel_send of 18 bytes (checked before the channel)");
+  expect(transom_channel_send_bytes(small, UNKNOWN_ID, bytes, 17), TRANSOM_ERROR_TOO_LARGE, true,
+         "transom_channel_send_bytes of 17 bytes (checked before the channel)");
+  expect(transom_state_set(small, "k", "\"0123456789abcd\""), TRANSOM_OK, true, "transom_state_set of 16 bytes");
+  char *value = NULL;
+  if (expect(transom_state_get(small, "k", &value), TRANSOM_OK, true, "transom_state_get of it")) {
+    check(value && strcmp(value, "\"0123456789abcd\"") == 0, "  ...gives the value (%s)", value ? value : "(NULL)");
+    transom_string_free(value);
+  }
   transom_app_free(small); /* shuts it down first */
   check(true, "transom_app_free on an app that was not shut down returns");
 }
@@ -789,6 +847,331 @@ static void test_send_json(transom_app *app, struct ids ids) {
   }
 }
 
+/* ---- the message model ----------------------------------------------------------------------- */
+
+/* The checksum the main page computes over bytes: h = h * 31 + byte, modulo 2^32. */
+static uint32_t sum31(const uint8_t *b, size_t n) {
+  uint32_t h = 0;
+  for (size_t i = 0; i < n; i++)
+    h = h * 31u + b[i];
+  return h;
+}
+
+/* `"channel":ID` followed by `,` or `}` (as the id is followed in event JSON), for needles. */
+static void channel_needle(char *buf, size_t size, uint64_t channel, char after) {
+  snprintf(buf, size, "\"channel\":%" PRIu64 "%c", channel, after);
+}
+
+/* The page's `idle` channel: it stays open until its window closes. */
+static uint64_t idle_channel;
+
+static void test_post_window(transom_app *app, struct ids ids) {
+  section("host -> page: transom_post_window");
+  expect(transom_post_window(app, ids.window, NULL, "1"), TRANSOM_ERROR_NULL_ARGUMENT, true, "channel NULL");
+  expect(transom_post_window(app, ids.window, "ping", NULL), TRANSOM_ERROR_NULL_ARGUMENT, true, "payload NULL");
+  expect(transom_post_window(app, ids.window, "pi\xffng", "1"), TRANSOM_ERROR_INVALID_UTF8, true, "channel \\xff");
+  expect(transom_post_window(app, ids.window, "ping", "\"\xff\""), TRANSOM_ERROR_INVALID_UTF8, true, "payload \\xff");
+  expect(transom_post_window(app, ids.window, "ping", "1]);alert(1);//"), TRANSOM_ERROR_INVALID_JSON, true,
+         "payload 1]);alert(1);//");
+  expect(transom_post_window(app, ids.window, "ping", ""), TRANSOM_ERROR_INVALID_JSON, true, "payload \"\"");
+  expect(transom_post_window(app, ids.window, "", "1"), TRANSOM_ERROR_INVALID_ARGUMENT, true, "channel \"\"");
+  expect(transom_post_window(app, UNKNOWN_ID, "ping", "1"), TRANSOM_ERROR_NOT_FOUND, true, "unknown window");
+  expect(transom_post_window(app, 0, "ping", "1"), TRANSOM_ERROR_NOT_FOUND, true, "window 0");
+  expect(transom_post_window(app, ids.webview, "ping", "1"), TRANSOM_ERROR_NOT_FOUND, true, "a webview id is not a window id");
+  expect(transom_post_window(app, ids.window, "ping", "{\"n\":60,\"s\":\"window\"}"), TRANSOM_OK, true,
+         "transom_post_window(window, ping, {n: 60})");
+  expect_message(app, "pong", "\"payload\":{\"n\":61,\"s\":\"window\"}", "the window's page answered");
+}
+
+static void test_bytes(transom_app *app, struct ids ids) {
+  section("bytes: transom_post_bytes and transom_event_bytes");
+  static uint8_t data[100000];
+  for (size_t i = 0; i < sizeof data; i++)
+    data[i] = (uint8_t)(i * 13 + 5);
+  expect(transom_post_bytes(app, ids.webview, NULL, data, 4), TRANSOM_ERROR_NULL_ARGUMENT, true, "channel NULL");
+  expect(transom_post_bytes(app, ids.webview, "blob", NULL, 4), TRANSOM_ERROR_NULL_ARGUMENT, true, "data NULL with len 4");
+  expect(transom_post_bytes(app, ids.webview, "bl\xffob", data, 4), TRANSOM_ERROR_INVALID_UTF8, true, "channel \\xff");
+  expect(transom_post_bytes(app, ids.webview, "", data, 4), TRANSOM_ERROR_INVALID_ARGUMENT, true, "channel \"\"");
+  expect(transom_post_bytes(app, UNKNOWN_ID, "blob", data, 4), TRANSOM_ERROR_NOT_FOUND, true, "unknown webview");
+
+  char needle[128];
+  expect(transom_post_bytes(app, ids.webview, "blob", data, sizeof data), TRANSOM_OK, true, "transom_post_bytes of 100000 bytes");
+  snprintf(needle, sizeof needle, "\"payload\":{\"isBytes\":true,\"len\":100000,\"sum\":%" PRIu32 "}", sum31(data, sizeof data));
+  expect_message(app, "blob-info", needle, "the page got a Uint8Array with those bytes");
+  expect(transom_post_bytes(app, 0, "blob", NULL, 0), TRANSOM_OK, true, "transom_post_bytes(data NULL, len 0) to every webview");
+  expect_message(app, "blob-info", "\"payload\":{\"isBytes\":true,\"len\":0,\"sum\":0}", "the page got an empty Uint8Array");
+
+  section("bytes: a page sends a Uint8Array");
+  expect(transom_post(app, ids.webview, "make", "300000"), TRANSOM_OK, true, "ask the page for 300000 bytes");
+  transom_event *e = wait_for(app, TRANSOM_EVENT_KIND_MESSAGE, "\"channel\":\"bytes-up\"", "\"bytes\":300000}");
+  const char *json = transom_event_json(e);
+  check(e && !has(json, "\"payload\"") && transom_event_webview(e) == ids.webview,
+        "a message event with \"bytes\":300000 and no payload");
+  size_t len = 12345;
+  const uint8_t *bytes = transom_event_bytes(e, &len);
+  bool same = bytes != NULL && len == 300000;
+  for (size_t i = 0; same && i < len; i++)
+    same = bytes[i] == (uint8_t)((i * 7 + 3) & 255);
+  check(same, "  ...transom_event_bytes gives exactly those bytes (len %zu)", len);
+  check(e && transom_event_bytes(e, NULL) == NULL, "  ...transom_event_bytes(event, NULL) is NULL");
+  transom_event_free(e);
+  e = wait_for(app, TRANSOM_EVENT_KIND_MESSAGE, "\"channel\":\"after-bytes\"", "\"payload\":300000}");
+  check(e != NULL, "what the page sent after the bytes follows");
+  len = 12345;
+  check(e && transom_event_bytes(e, &len) == NULL && len == 12345, "  ...transom_event_bytes of a JSON message is NULL, len untouched");
+  transom_event_free(e);
+
+  expect(transom_post(app, ids.webview, "make", "0"), TRANSOM_OK, true, "ask the page for 0 bytes");
+  e = wait_for(app, TRANSOM_EVENT_KIND_MESSAGE, "\"channel\":\"bytes-up\"", "\"bytes\":0}");
+  len = 12345;
+  bytes = transom_event_bytes(e, &len);
+  check(e && bytes != NULL && len == 0, "an empty Uint8Array: non-NULL pointer and length 0");
+  transom_event_free(e);
+  expect_message(app, "after-bytes", "\"payload\":0}", "what the page sent after the empty bytes follows");
+}
+
+static void test_invoke_cancel(transom_app *app, struct ids ids) {
+  section("host -> page: transom_invoke_cancel");
+  expect(transom_invoke_cancel(app, UNKNOWN_ID), TRANSOM_ERROR_NOT_FOUND, true, "cancel an unknown call");
+  expect(transom_invoke_cancel(app, 0), TRANSOM_ERROR_NOT_FOUND, true, "cancel call 0");
+  uint64_t slow = 0;
+  char needle[64];
+  if (!expect(transom_invoke(app, ids.webview, "slow", "[]", 0, &slow), TRANSOM_OK, true, "transom_invoke(slow)"))
+    return;
+  expect(transom_invoke_cancel(app, slow), TRANSOM_OK, true, "transom_invoke_cancel(slow)");
+  snprintf(needle, sizeof needle, "\"call\":%" PRIu64 ",", slow);
+  transom_event *e = wait_for(app, TRANSOM_EVENT_KIND_INVOKE_RESULT, needle, "\"code\":\"TRANSOM_ERROR_CANCELLED\"}");
+  const char *json = transom_event_json(e);
+  check(e && has(json, "\"ok\":false,\"error\":\"cancelled by the program\"") && transom_event_webview(e) == ids.webview,
+        "invoke-result with code TRANSOM_ERROR_CANCELLED (%s)", json);
+  transom_event_free(e);
+  expect(transom_invoke_cancel(app, slow), TRANSOM_ERROR_NOT_FOUND, true, "cancel it again");
+  expect(transom_invoke_cancel(app, ids.webview), TRANSOM_ERROR_NOT_FOUND, true, "a webview id is not a call id");
+
+  section("page -> host: the page gives up on a call (invoke-cancelled)");
+  expect(transom_post(app, ids.webview, "give-up", "null"), TRANSOM_OK, true, "post give-up");
+  e = wait_for(app, TRANSOM_EVENT_KIND_INVOKE, "\"name\":\"never-answered\"", NULL);
+  uint64_t call = json_u64(transom_event_json(e), "call");
+  check(e && call != 0, "invoke event for never-answered (%s)", transom_event_json(e));
+  transom_event_free(e);
+  snprintf(needle, sizeof needle, "\"call\":%" PRIu64 ",", call);
+  e = wait_for(app, TRANSOM_EVENT_KIND_INVOKE_CANCELLED, needle, "\"reason\":\"the page's timeout ran out\"}");
+  check(e && transom_event_window(e) == ids.window && transom_event_webview(e) == ids.webview,
+        "invoke-cancelled names the call, window and webview (%s)", transom_event_json(e));
+  transom_event_free(e);
+  expect_message(app, "gave-up", "\"payload\":\"invoke never-answered timed out after 100 ms\"",
+                 "the page's Promise rejected after its timeout");
+  expect(transom_resolve(app, call, "1"), TRANSOM_ERROR_NOT_FOUND, true, "resolve the call the page gave up on");
+
+  /* The cancelled call's handler answers 300 ms after the call: no second invoke-result. */
+  sleep_ms(400);
+  drain_now(app);
+  snprintf(needle, sizeof needle, "\"call\":%" PRIu64 ",", slow);
+  unsigned results = 0;
+  for (size_t i = 0; i < held_len; i++)
+    results += matches(held[i], TRANSOM_EVENT_KIND_INVOKE_RESULT, needle, NULL);
+  check(results == 0, "the page's late answer to the cancelled call is dropped (%u more results)", results);
+}
+
+static void test_state(transom_app *app, struct ids ids) {
+  section("shared state: transom_state_set and transom_state_get");
+  char long_key[258];
+  memset(long_key, 'k', 257);
+  long_key[257] = '\0';
+  char *value = SENTINEL_PTR;
+  expect(transom_state_set(app, NULL, "1"), TRANSOM_ERROR_NULL_ARGUMENT, true, "state_set key NULL");
+  expect(transom_state_set(app, "theme", NULL), TRANSOM_ERROR_NULL_ARGUMENT, true, "state_set value NULL");
+  expect(transom_state_set(app, "th\xff", "1"), TRANSOM_ERROR_INVALID_UTF8, true, "state_set key \\xff");
+  expect(transom_state_set(app, "theme", "\"\xff\""), TRANSOM_ERROR_INVALID_UTF8, true, "state_set value \\xff");
+  expect(transom_state_set(app, "theme", "1]);alert(1);//"), TRANSOM_ERROR_INVALID_JSON, true, "state_set value 1]);alert(1);//");
+  expect(transom_state_set(app, "theme", ""), TRANSOM_ERROR_INVALID_JSON, true, "state_set value \"\"");
+  expect(transom_state_set(app, "", "1"), TRANSOM_ERROR_INVALID_ARGUMENT, true, "state_set key \"\"");
+  expect(transom_state_set(app, long_key, "1"), TRANSOM_ERROR_INVALID_ARGUMENT, true, "state_set key of 257 bytes");
+  expect(transom_state_get(app, NULL, &value), TRANSOM_ERROR_NULL_ARGUMENT, value == SENTINEL_PTR, "state_get key NULL");
+  expect(transom_state_get(app, "theme", NULL), TRANSOM_ERROR_NULL_ARGUMENT, true, "state_get value_json_out NULL");
+  expect(transom_state_get(app, "th\xff", &value), TRANSOM_ERROR_INVALID_UTF8, value == SENTINEL_PTR, "state_get key \\xff");
+  expect(transom_state_get(app, "theme", &value), TRANSOM_ERROR_NOT_FOUND, value == SENTINEL_PTR, "state_get of a key never set");
+
+  /* The program writes: state-changed (source host, no ids), the page's watcher, state_get. */
+  expect(transom_state_set(app, "theme", "\"dark\""), TRANSOM_OK, true, "transom_state_set(theme, \"dark\")");
+  transom_event *e = wait_for(app, TRANSOM_EVENT_KIND_STATE_CHANGED, "\"key\":\"theme\",\"value\":\"dark\"", "\"source\":\"host\"}");
+  uint64_t host_version = json_u64(transom_event_json(e), "version");
+  check(e && host_version > 0 && transom_event_window(e) == 0 && transom_event_webview(e) == 0,
+        "state-changed with a version, source host and no window or webview (%s)", transom_event_json(e));
+  transom_event_free(e);
+  value = NULL;
+  if (expect(transom_state_get(app, "theme", &value), TRANSOM_OK, true, "transom_state_get(theme)")) {
+    check(value && strcmp(value, "\"dark\"") == 0, "  ...is \"dark\" (%s)", value ? value : "(NULL)");
+    transom_string_free(value);
+  }
+  expect_message(app, "watched", "\"payload\":{\"v\":\"dark\",\"old\":null}", "the page's watchState saw the change");
+
+  /* The page writes: state-changed with source page and its ids, and a higher version. */
+  expect(transom_post(app, ids.webview, "write-state", "\"light\""), TRANSOM_OK, true, "ask the page to write \"light\"");
+  e = wait_for(app, TRANSOM_EVENT_KIND_STATE_CHANGED, "\"value\":\"light\"", "\"source\":\"page\"}");
+  uint64_t page_version = json_u64(transom_event_json(e), "version");
+  check(e && transom_event_window(e) == ids.window && transom_event_webview(e) == ids.webview && page_version > host_version,
+        "state-changed with source page, the page's ids and a higher version (%s)", transom_event_json(e));
+  transom_event_free(e);
+  expect_message(app, "watched", "\"payload\":{\"v\":\"light\",\"old\":\"dark\"}", "the page's own write reached its watcher");
+  value = NULL;
+  if (expect(transom_state_get(app, "theme", &value), TRANSOM_OK, true, "transom_state_get(theme) after the page's write")) {
+    check(value && strcmp(value, "\"light\"") == 0, "  ...is \"light\" (%s)", value ? value : "(NULL)");
+    transom_string_free(value);
+  }
+
+  /* The same through transom_send_json. */
+  char *reply = NULL;
+  if (expect(transom_send_json(app, "{\"req\":3,\"cmd\":\"state.set\",\"key\":\"count\",\"value\":[1,2]}", &reply), TRANSOM_OK,
+             true, "send_json state.set")) {
+    check(reply && has(reply, "{\"type\":\"ok\",\"req\":3,\"version\":") && json_u64(reply, "version") > page_version,
+          "  ...the reply has the version (%s)", reply ? reply : "(NULL)");
+    transom_string_free(reply);
+  }
+  reply = NULL;
+  if (expect(transom_send_json(app, "{\"cmd\":\"state.get\",\"key\":\"count\"}", &reply), TRANSOM_OK, true, "send_json state.get")) {
+    check(reply && strcmp(reply, "{\"type\":\"ok\",\"value\":[1,2]}") == 0, "  ...the reply has the value (%s)",
+          reply ? reply : "(NULL)");
+    transom_string_free(reply);
+  }
+  reply = SENTINEL_PTR;
+  expect(transom_send_json(app, "{\"cmd\":\"state.get\",\"key\":\"never-set\"}", &reply), TRANSOM_ERROR_NOT_FOUND,
+         reply == SENTINEL_PTR, "send_json state.get of a key never set");
+}
+
+static void test_channels(transom_app *app, struct ids ids) {
+  section("channels the page opens");
+  char needle[96], needle2[96];
+  expect(transom_post(app, ids.webview, "open-logs", "null"), TRANSOM_OK, true, "ask the page to open logs and idle");
+  transom_event *e = wait_for(app, TRANSOM_EVENT_KIND_CHANNEL_OPEN, "\"name\":\"logs\"}", NULL);
+  uint64_t logs = json_u64(transom_event_json(e), "channel");
+  check(e && logs != 0 && transom_event_window(e) == ids.window && transom_event_webview(e) == ids.webview,
+        "channel-open for logs with a channel id (%s)", transom_event_json(e));
+  transom_event_free(e);
+  e = wait_for(app, TRANSOM_EVENT_KIND_CHANNEL_OPEN, "\"name\":\"idle\"}", NULL);
+  idle_channel = json_u64(transom_event_json(e), "channel");
+  check(e && idle_channel != 0 && idle_channel != logs, "channel-open for idle (%s)", transom_event_json(e));
+  transom_event_free(e);
+  channel_needle(needle, sizeof needle, logs, ',');
+  e = wait_for(app, TRANSOM_EVENT_KIND_CHANNEL_MESSAGE, needle, NULL);
+  check(e && has(transom_event_json(e), "\"payload\":{\"line\":1}}") && transom_event_webview(e) == ids.webview,
+        "the first channel-message is line 1 (%s)", transom_event_json(e));
+  transom_event_free(e);
+  e = wait_for(app, TRANSOM_EVENT_KIND_CHANNEL_MESSAGE, needle, NULL);
+  check(e && has(transom_event_json(e), "\"payload\":{\"line\":2}}"), "the second is line 2 (%s)", transom_event_json(e));
+  transom_event_free(e);
+
+  expect(transom_channel_send(app, logs, NULL), TRANSOM_ERROR_NULL_ARGUMENT, true, "channel_send payload NULL");
+  expect(transom_channel_send(app, logs, "\"\xff\""), TRANSOM_ERROR_INVALID_UTF8, true, "channel_send payload \\xff");
+  expect(transom_channel_send(app, logs, "1]);alert(1);//"), TRANSOM_ERROR_INVALID_JSON, true, "channel_send payload 1]);alert(1);//");
+  expect(transom_channel_send(app, logs, ""), TRANSOM_ERROR_INVALID_JSON, true, "channel_send payload \"\"");
+  expect(transom_channel_send(app, UNKNOWN_ID, "1"), TRANSOM_ERROR_NOT_FOUND, true, "channel_send to an unknown channel");
+  expect(transom_channel_send(app, ids.webview, "1"), TRANSOM_ERROR_NOT_FOUND, true, "a webview id is not a channel id");
+  expect(transom_channel_send(app, logs, "\"hi\""), TRANSOM_OK, true, "transom_channel_send(logs, \"hi\")");
+  expect_message(app, "logs-got", "\"payload\":\"hi\"", "the page's channel listener got it");
+
+  expect(transom_post(app, ids.webview, "close-logs", "null"), TRANSOM_OK, true, "ask the page to close logs");
+  channel_needle(needle, sizeof needle, logs, ',');
+  e = wait_for(app, TRANSOM_EVENT_KIND_CHANNEL_CLOSE, needle, "\"reason\":\"closed by the page\"}");
+  check(e && transom_event_webview(e) == ids.webview, "channel-close, closed by the page (%s)", transom_event_json(e));
+  transom_event_free(e);
+  expect(transom_channel_send(app, logs, "1"), TRANSOM_ERROR_NOT_FOUND, true, "channel_send on the closed channel");
+  expect(transom_channel_close(app, logs), TRANSOM_ERROR_NOT_FOUND, true, "channel_close of the closed channel");
+
+  section("channels the program opens, with backpressure");
+  char long_name[260];
+  memset(long_name, 'c', 259);
+  long_name[259] = '\0';
+  uint64_t id = SENTINEL_ID;
+  expect(transom_channel_open(app, ids.webview, NULL, &id), TRANSOM_ERROR_NULL_ARGUMENT, id == SENTINEL_ID, "channel_open name NULL");
+  expect(transom_channel_open(app, ids.webview, "bulk", NULL), TRANSOM_ERROR_NULL_ARGUMENT, true, "channel_open channel_out NULL");
+  expect(transom_channel_open(app, ids.webview, "bu\xfflk", &id), TRANSOM_ERROR_INVALID_UTF8, id == SENTINEL_ID, "channel_open name \\xff");
+  expect(transom_channel_open(app, ids.webview, "", &id), TRANSOM_ERROR_INVALID_ARGUMENT, id == SENTINEL_ID, "channel_open name \"\"");
+  expect(transom_channel_open(app, ids.webview, long_name, &id), TRANSOM_ERROR_INVALID_ARGUMENT, id == SENTINEL_ID,
+         "channel_open name of 259 bytes");
+  expect(transom_channel_open(app, UNKNOWN_ID, "bulk", &id), TRANSOM_ERROR_NOT_FOUND, id == SENTINEL_ID, "channel_open unknown webview");
+  uint64_t bulk = 0;
+  if (!expect(transom_channel_open(app, ids.webview, "bulk", &bulk), TRANSOM_OK, true, "transom_channel_open(bulk)"))
+    return;
+  check(bulk != 0 && bulk != SENTINEL_ID, "  ...wrote a channel id (%" PRIu64 ")", bulk);
+
+  /* The page takes the channel but does not listen yet: nothing is acknowledged, and four
+   * messages of 1 MiB fill the 4 MiB window. */
+  size_t chunk_len = 1024 * 1024;
+  char *chunk = malloc(chunk_len + 1);
+  if (!chunk)
+    abort();
+  memset(chunk, 'x', chunk_len);
+  chunk[0] = chunk[chunk_len - 1] = '"';
+  chunk[chunk_len] = '\0';
+  unsigned sent = 0;
+  transom_result rc;
+  while ((rc = transom_channel_send(app, bulk, chunk)) == TRANSOM_OK && sent < 16)
+    sent++;
+  check(sent == 4, "four messages of 1 MiB went out before the window was full (%u)", sent);
+  expect(rc, TRANSOM_ERROR_WOULD_BLOCK, true, "the fifth transom_channel_send");
+  expect(transom_channel_send(app, bulk, chunk), TRANSOM_ERROR_WOULD_BLOCK, true, "still blocked while the page takes nothing");
+  static const uint8_t ten[10] = {0};
+  expect(transom_channel_send_bytes(app, bulk, ten, sizeof ten), TRANSOM_ERROR_WOULD_BLOCK, true,
+         "transom_channel_send_bytes is blocked too");
+
+  expect(transom_post(app, ids.webview, "listen-bulk", "null"), TRANSOM_OK, true, "let the page listen");
+  channel_needle(needle, sizeof needle, bulk, '}');
+  e = wait_for(app, TRANSOM_EVENT_KIND_CHANNEL_READY, needle, NULL);
+  check(e && transom_event_window(e) == ids.window && transom_event_webview(e) == ids.webview, "channel-ready (%s)",
+        transom_event_json(e));
+  transom_event_free(e);
+  expect(transom_channel_send(app, bulk, chunk), TRANSOM_OK, true, "transom_channel_send after channel-ready");
+  free(chunk);
+
+  /* Bytes through the channel; the page echoes them back through it. */
+  uint8_t small[1000];
+  for (size_t i = 0; i < sizeof small; i++)
+    small[i] = (uint8_t)(255 - i % 256);
+  expect(transom_channel_send_bytes(app, bulk, NULL, 3), TRANSOM_ERROR_NULL_ARGUMENT, true, "channel_send_bytes data NULL with len 3");
+  expect(transom_channel_send_bytes(app, UNKNOWN_ID, small, 3), TRANSOM_ERROR_NOT_FOUND, true, "channel_send_bytes to an unknown channel");
+  expect(transom_channel_send_bytes(app, bulk, small, sizeof small), TRANSOM_OK, true, "transom_channel_send_bytes of 1000 bytes");
+  channel_needle(needle, sizeof needle, bulk, ',');
+  e = wait_for(app, TRANSOM_EVENT_KIND_CHANNEL_MESSAGE, needle, "\"bytes\":1000}");
+  size_t len = 0;
+  const uint8_t *bytes = transom_event_bytes(e, &len);
+  check(e && bytes && len == sizeof small && memcmp(bytes, small, len) == 0 && !has(transom_event_json(e), "\"payload\""),
+        "the page echoed them: a channel-message with the same 1000 bytes (%s)", transom_event_json(e));
+  transom_event_free(e);
+  expect(transom_channel_send_bytes(app, bulk, NULL, 0), TRANSOM_OK, true, "transom_channel_send_bytes(data NULL, len 0)");
+  e = wait_for(app, TRANSOM_EVENT_KIND_CHANNEL_MESSAGE, needle, "\"bytes\":0}");
+  len = 12345;
+  bytes = transom_event_bytes(e, &len);
+  check(e && bytes != NULL && len == 0, "  ...echoed as an empty binary channel-message");
+  transom_event_free(e);
+  expect(transom_post(app, ids.webview, "bulk-report", "null"), TRANSOM_OK, true, "ask the page what it got");
+  expect_message(app, "bulk-report", "\"payload\":{\"count\":5,\"chars\":5242870}", "five messages of 1048574 characters");
+
+  expect(transom_channel_close(app, UNKNOWN_ID), TRANSOM_ERROR_NOT_FOUND, true, "channel_close of an unknown channel");
+  expect(transom_channel_close(app, bulk), TRANSOM_OK, true, "transom_channel_close(bulk)");
+  expect_message(app, "bulk-closed", "\"payload\":\"closed by the program\"", "the page's side closed");
+  expect(transom_channel_close(app, bulk), TRANSOM_ERROR_NOT_FOUND, true, "channel_close again");
+  expect(transom_channel_send(app, bulk, "1"), TRANSOM_ERROR_NOT_FOUND, true, "channel_send after close");
+  expect(transom_channel_send_bytes(app, bulk, small, 3), TRANSOM_ERROR_NOT_FOUND, true, "channel_send_bytes after close");
+
+  section("a channel the page has no handler for");
+  uint64_t nobody = 0;
+  if (expect(transom_channel_open(app, ids.webview, "nobody", &nobody), TRANSOM_OK, true, "transom_channel_open(nobody)")) {
+    channel_needle(needle, sizeof needle, nobody, ',');
+    snprintf(needle2, sizeof needle2, "\"reason\":\"no channel handler named nobody\"}");
+    e = wait_for(app, TRANSOM_EVENT_KIND_CHANNEL_CLOSE, needle, needle2);
+    check(e && transom_event_webview(e) == ids.webview, "channel-close with the reason (%s)", transom_event_json(e));
+    transom_event_free(e);
+  }
+  /* transom_channel_close sends no channel-close event. */
+  drain_now(app);
+  channel_needle(needle, sizeof needle, bulk, ',');
+  unsigned closes = 0;
+  for (size_t i = 0; i < held_len; i++)
+    closes += matches(held[i], TRANSOM_EVENT_KIND_CHANNEL_CLOSE, needle, NULL);
+  check(closes == 0, "no channel-close event for the channel the program closed (%u)", closes);
+}
+
 static bool readable(int fd, int timeout_ms) {
   struct pollfd pfd = {.fd = fd, .events = POLLIN};
   return poll(&pfd, 1, timeout_ms) == 1 && (pfd.revents & POLLIN);
@@ -866,6 +1249,11 @@ static void test_close_window(transom_app *app, struct ids ids) {
   expect(transom_post(app, ids.webview, "ping", "1"), TRANSOM_ERROR_NOT_FOUND, true, "post to its webview");
   expect(transom_webview_eval(app, ids.webview, "1"), TRANSOM_ERROR_NOT_FOUND, true, "eval in its webview");
   expect(transom_window_set(app, ids.window, "{\"title\":\"x\"}"), TRANSOM_ERROR_NOT_FOUND, true, "window_set on it");
+  expect(transom_post_window(app, ids.window, "ping", "1"), TRANSOM_ERROR_NOT_FOUND, true, "post_window to it");
+  expect(transom_post_bytes(app, ids.webview, "ping", NULL, 0), TRANSOM_ERROR_NOT_FOUND, true, "post_bytes to its webview");
+  uint64_t channel = SENTINEL_ID;
+  expect(transom_channel_open(app, ids.webview, "bulk", &channel), TRANSOM_ERROR_NOT_FOUND, channel == SENTINEL_ID,
+         "channel_open to its webview");
 
   char needle[64];
   snprintf(needle, sizeof needle, "\"call\":%" PRIu64 ",", never);
@@ -873,6 +1261,13 @@ static void test_close_window(transom_app *app, struct ids ids) {
   check(e && has(transom_event_json(e), "\"ok\":false") && has(transom_event_json(e), "the webview was closed"),
         "the pending call ends with an error (%s)", transom_event_json(e));
   transom_event_free(e);
+  if (idle_channel != 0) {
+    snprintf(needle, sizeof needle, "\"channel\":%" PRIu64 ",", idle_channel);
+    e = wait_for(app, TRANSOM_EVENT_KIND_CHANNEL_CLOSE, needle, "\"reason\":\"the webview was closed\"}");
+    check(e && transom_event_webview(e) == ids.webview, "the page's open channel closes with it (%s)", transom_event_json(e));
+    transom_event_free(e);
+    expect(transom_channel_send(app, idle_channel, "1"), TRANSOM_ERROR_NOT_FOUND, true, "channel_send on it");
+  }
   e = wait_for(app, TRANSOM_EVENT_KIND_WEBVIEW_DESTROYED, NULL, NULL);
   check(e && transom_event_webview(e) == ids.webview && transom_event_window(e) == ids.window, "webview-destroyed (%s)",
         transom_event_json(e));
@@ -890,7 +1285,8 @@ static void test_shutdown(transom_app *app) {
          true, "a second window");
   expect(transom_webview_create(app, window, options, &webview), TRANSOM_OK, true, "  ...with a page");
   free(options);
-  expect_message(app, "loaded2", NULL, "the second page runs");
+  expect_message(app, "loaded2", "\"payload\":{\"theme\":\"light\"}",
+                 "the second page runs and starts from the current shared state");
   expect(transom_invoke(app, webview, "never", "[]", 0, &never), TRANSOM_OK, true, "a call left pending at shutdown");
 
   runner.app = app;
@@ -936,6 +1332,17 @@ static void test_shutdown(transom_app *app) {
   expect(transom_resolve(app, 1, "1"), TRANSOM_ERROR_CLOSED, true, "resolve after shutdown");
   expect(transom_reject(app, 1, "no"), TRANSOM_ERROR_CLOSED, true, "reject after shutdown");
   expect(transom_set_event_callback(app, on_event, &cb), TRANSOM_ERROR_CLOSED, true, "set_event_callback after shutdown");
+  static const uint8_t three[3] = {1, 2, 3};
+  char *value = SENTINEL_PTR;
+  expect(transom_post_window(app, window, "c", "1"), TRANSOM_ERROR_CLOSED, true, "post_window after shutdown");
+  expect(transom_post_bytes(app, webview, "c", three, 3), TRANSOM_ERROR_CLOSED, true, "post_bytes after shutdown");
+  expect(transom_invoke_cancel(app, never), TRANSOM_ERROR_CLOSED, true, "invoke_cancel after shutdown");
+  expect(transom_state_set(app, "theme", "1"), TRANSOM_ERROR_CLOSED, true, "state_set after shutdown");
+  expect(transom_state_get(app, "theme", &value), TRANSOM_ERROR_CLOSED, value == SENTINEL_PTR, "state_get after shutdown");
+  expect(transom_channel_open(app, webview, "c", &id), TRANSOM_ERROR_CLOSED, id == SENTINEL_ID, "channel_open after shutdown");
+  expect(transom_channel_send(app, 1, "1"), TRANSOM_ERROR_CLOSED, true, "channel_send after shutdown");
+  expect(transom_channel_send_bytes(app, 1, three, 3), TRANSOM_ERROR_CLOSED, true, "channel_send_bytes after shutdown");
+  expect(transom_channel_close(app, 1), TRANSOM_ERROR_CLOSED, true, "channel_close after shutdown");
   expect(transom_send_json(app, "{\"cmd\":\"post\",\"channel\":\"c\",\"payload\":1}", &reply), TRANSOM_ERROR_CLOSED,
          reply == SENTINEL_PTR, "send_json post after shutdown");
   reply = NULL;
@@ -1008,6 +1415,11 @@ int main(void) {
     test_host_invoke(app, ids);
     test_eval_navigate_set(app, ids);
     test_send_json(app, ids);
+    test_post_window(app, ids);
+    test_bytes(app, ids);
+    test_invoke_cancel(app, ids);
+    test_state(app, ids);
+    test_channels(app, ids);
     test_event_fd(app, ids);
     test_callback(app, ids);
     test_close_window(app, ids);
