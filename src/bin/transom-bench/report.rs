@@ -213,7 +213,7 @@ fn generated(r: &Results, png: &Path, chart_ok: bool) -> String {
     let _ = writeln!(
         s,
         "Times in ms, CPU in % of one core, memory in MiB. \"× raw\" divides by the raw wry row of the same workload (for program → page messages, raw wry's one evaluate_script per message). \
-         Sizes: round trips {} + {} (64 KiB) per repetition, {} messages, {} calls per repetition, {} MiB of bytes, {} windows; {} repetitions ({} for bytes, {} for windows, {} cold starts, {} idle samples of {} s).\n",
+         Sizes: round trips {} + {} (64 KiB) per repetition, {} messages, {} calls per repetition, {} MiB of bytes, {} windows; {} repetitions ({} for bytes, {} for windows, {} cold starts, {} idle samples of {} s), after an unrecorded warm-up of each streaming workload.\n",
         r.plan.rt_n,
         r.plan.rt64_n,
         r.plan.msgs,
