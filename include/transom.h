@@ -126,7 +126,7 @@ typedef void (*transom_event_callback)(struct transom_event *event, void *userda
 // Well-formed but wrong: unknown option, wrong type, missing field, bad value. The message names it.
 #define TRANSOM_ERROR_INVALID_ARGUMENT 4
 
-// Unknown or closed window/webview id, or unknown call id.
+// Unknown or closed id (window, webview, call, channel), or a state key never set.
 #define TRANSOM_ERROR_NOT_FOUND 5
 
 // The app has been shut down.

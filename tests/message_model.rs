@@ -441,3 +441,26 @@ fn the_size_limit_holds_on_both_sides() {
     assert_eq!(app.post(webview, "x", &format!("\"{}\"", "y".repeat(1000))).unwrap_err().code, ErrorCode::TooLarge);
     assert_eq!(app.post_bytes(webview, "x", &[0u8; 1001]).unwrap_err().code, ErrorCode::TooLarge);
 }
+
+#[test]
+fn calls_and_channels_made_before_the_first_page_loads_reach_it() {
+    let app = App::new(None).unwrap();
+    let window = app.create_window("{}").unwrap();
+    let html = page(
+        "host.handle('early', (x) => x * 2);
+         host.onChannel('early-channel', (ch) => ch.on('message', (m) => host.send('channel-got', m)));
+         host.send('nothing', null);",
+    );
+    let webview = app.create_webview(window, &json!({ "html": html }).to_string()).unwrap();
+    // Made at once, before the page exists: they wait for it instead of failing.
+    let call = app.invoke(webview, "early", "[21]", 0).unwrap();
+    let channel = app.open_channel(webview, "early-channel").unwrap();
+    app.send_channel(channel, r#""first""#).unwrap();
+    // In the order the page sends them: its null at load, the channel message, then the answer
+    // of its (asynchronous) handler.
+    assert_eq!(wait_message(&app, "nothing"), json!(null));
+    assert_eq!(wait_message(&app, "channel-got"), json!("first"));
+    let (_, v) = wait_for(&app, "early result", |e, v| e.kind() == EventKind::InvokeResult && v["call"] == call);
+    assert_eq!(v["ok"], true, "{v}");
+    assert_eq!(v["value"], 42);
+}

@@ -49,7 +49,7 @@ pub const TRANSOM_ERROR_INVALID_UTF8: transom_result = 2;
 pub const TRANSOM_ERROR_INVALID_JSON: transom_result = 3;
 /// Well-formed but wrong: unknown option, wrong type, missing field, bad value. The message names it.
 pub const TRANSOM_ERROR_INVALID_ARGUMENT: transom_result = 4;
-/// Unknown or closed window/webview id, or unknown call id.
+/// Unknown or closed id (window, webview, call, channel), or a state key never set.
 pub const TRANSOM_ERROR_NOT_FOUND: transom_result = 5;
 /// The app has been shut down.
 pub const TRANSOM_ERROR_CLOSED: transom_result = 6;

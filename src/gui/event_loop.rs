@@ -92,6 +92,10 @@ pub(super) struct GuiWebview {
     /// Counts the pages this webview has shown; answers to a page's calls carry the number of the
     /// page that made them.
     pub page: u64,
+    /// A load the program asked for (creation, `navigate`) has not committed yet: its commit
+    /// starts the page that what is queued now is meant for, so it ends nothing. Any other commit
+    /// (a link, a reload, a script setting `location`) replaces the current page.
+    pub awaiting_commit: bool,
 }
 
 /// A call the program made to a page, waiting for its answer.
@@ -270,6 +274,9 @@ impl Gui {
                 if let Some(w) = self.webviews.get(&id) {
                     let (app, result) = (w.app, w.webview.load_url(&url));
                     self.page_gone(id, "the page navigated away");
+                    if let Some(w) = self.webviews.get_mut(&id) {
+                        w.awaiting_commit = result.is_ok();
+                    }
                     if let Err(e) = result {
                         self.emit_error(app, id, &Error::new(ErrorCode::Platform, format!("navigation failed: {e}")));
                     }
@@ -389,6 +396,7 @@ impl Gui {
                     outbox: Vec::new(),
                     dirty: false,
                     page: 0,
+                    awaiting_commit: true,
                 };
                 self.webviews.insert(id, gui_webview);
                 self.emit(app, EventBuilder::new(EventKind::WebviewCreated, window, id).build());
@@ -413,6 +421,8 @@ impl Gui {
 
     /// The page's scripts have run: what waits for it can go.
     pub(super) fn mark_ready(&mut self, webview: u64) {
+        #[cfg(not(target_os = "linux"))]
+        self.send_whole_state(webview);
         if let Some(w) = self.webviews.get_mut(&webview) {
             w.ready = true;
             if !w.outbox.is_empty() && !w.dirty {
@@ -484,7 +494,7 @@ impl Gui {
             // The runtime normally says it is ready at DOMContentLoaded, which comes first; this
             // covers pages where it could not run, so that deliveries never wait forever.
             self.mark_ready(webview);
-        } else {
+        } else if !std::mem::replace(&mut self.webviews.get_mut(&webview).expect("checked above").awaiting_commit, false) {
             self.page_gone(webview, "the page navigated away");
         }
         let event = EventBuilder::new(EventKind::PageLoad, window, webview)

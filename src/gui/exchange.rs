@@ -258,7 +258,9 @@ impl Gui {
                 if self.channels.get(&channel).map(|c| c.webview) != Some(webview) {
                     return Ok(()); // Closed by the program meanwhile.
                 }
-                let payload = self.page_payload(from, &m)?;
+                // A message that cannot be taken still gives its credit back, or the page's
+                // window would shrink for good.
+                let payload = self.page_payload(from, &m).inspect_err(|_| self.channel_taken(Credit { channel, charge }))?;
                 let event = EventBuilder::new(EventKind::ChannelMessage, window, webview).id("channel", channel);
                 self.emit(app, with_payload(event, payload).credit(Credit { channel, charge }).build());
             }
@@ -313,6 +315,28 @@ impl Gui {
             .id("version", version)
             .string("source", if writer.is_some() { "page" } else { "host" });
         self.emit(app, event.build());
+    }
+
+    /// Sends the whole shared state to a page that has just become ready.
+    ///
+    /// ## Platform-specific
+    /// - **Linux:** not needed: pages start from the current state (their start-up script has it).
+    /// - **Other platforms:** the start-up script is the one given at creation, so a later page
+    ///   learns the current state here, after its own scripts ran.
+    #[cfg(not(target_os = "linux"))]
+    pub(super) fn send_whole_state(&mut self, webview: u64) {
+        let Some(app) = self.webviews.get(&webview).and_then(|w| self.apps.get(&w.app)) else { return };
+        let updates: Vec<String> = app
+            .shared
+            .state
+            .lock()
+            .values
+            .iter()
+            .map(|(key, (version, value))| page::message("state", value.len()).string("k", key).raw("v", value).id("n", *version).finish())
+            .collect();
+        for update in updates {
+            self.queue(webview, Outgoing::Post(update));
+        }
     }
 
     // ---- channels ----------------------------------------------------------------------------

@@ -77,8 +77,11 @@ fn serve(secret: &str, blobs: &Mutex<Blobs>, request: Request<Vec<u8>>) -> Respo
         status(StatusCode::NO_CONTENT)
     } else {
         let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+        let method = request.method().clone();
         match parts.as_slice() {
             [_, given, _] if *given != secret => status(StatusCode::FORBIDDEN),
+            ["upload", ..] if method != wry::http::Method::POST => status(StatusCode::METHOD_NOT_ALLOWED),
+            ["download", ..] if method != wry::http::Method::GET => status(StatusCode::METHOD_NOT_ALLOWED),
             ["upload", _, id] => match id.parse::<u64>() {
                 Ok(id) => {
                     blobs.lock().uploads.insert(id, request.into_body());
@@ -147,7 +150,7 @@ fn build_in(builder: WebViewBuilder<'_>, window: &Window, id: u64, runtime: &str
 /// ## Platform-specific
 /// - **Linux:** WebKit user scripts, main frame only, at document start.
 /// - **Other platforms:** not possible through wry: the scripts given at creation stay, and a later
-///   page gets the shared state when the runtime says it is ready.
+///   page gets the current shared state when its runtime says it is ready (after its own scripts).
 #[cfg(target_os = "linux")]
 pub(super) fn install_scripts(webview: &WebView, runtime: &str, user: Option<&str>) {
     use webkit2gtk::{UserContentInjectedFrames, UserContentManagerExt, UserScript, UserScriptInjectionTime, WebViewExt};

@@ -94,7 +94,7 @@ export interface TransomHost<
 export interface TransomIpcError extends Error {
   kind: "invoke" | "timeout" | "dropped" | "bytes";
   /** The handler name, for "invoke" and "timeout". */
-  name: string;
+  handler?: string;
 }
 
 /**

@@ -85,18 +85,29 @@
       queueMicrotask(flush);
     }
   }
+  /** Bytes of `text` in UTF-8, which is what the library counts. */
+  function utf8Length(text) {
+    let bytes = text.length;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c >= 0x80) bytes += c >= 0x800 && !(c >= 0xd800 && c <= 0xdfff) ? 2 : 1;
+    }
+    return bytes;
+  }
   function toJson(value) {
     const text = stringify(value);
     return text === undefined ? "null" : text;
   }
   function checkName(what, name) {
-    if (typeof name !== "string" || name.length === 0 || name.length > 256) {
-      throw new TypeError(what + " must be a string of 1 to 256 characters");
+    if (typeof name !== "string" || name.length === 0 || utf8Length(name) > 256) {
+      throw new TypeError(what + " must be a string of 1 to 256 bytes of UTF-8");
     }
     return stringify(name);
   }
+  /** Refuses text over the limit, in UTF-8 bytes (a UTF-16 unit is at most 3 of them, so the
+   *  count is only needed near the limit). */
   function checkSize(what, text) {
-    if (text.length > MAX_MESSAGE_BYTES) {
+    if (text.length * 3 > MAX_MESSAGE_BYTES && utf8Length(text) > MAX_MESSAGE_BYTES) {
       throw new RangeError(what + " is larger than max_message_bytes (" + MAX_MESSAGE_BYTES + ")");
     }
     return text;
@@ -108,26 +119,28 @@
   }
   let nextUpload = 1;
   /** Sends bytes as a request body, then the message `make(id)` that refers to them. Messages
-   *  sent after it wait until the upload is in, so that order is kept. */
-  function sendBytes(bytes, make) {
+   *  sent after it wait until the upload is in, so that order is kept. When the upload fails the
+   *  message is not sent: `onError` hears of it and `failed()` runs. */
+  function sendBytes(bytes, make, failed) {
     if (bytes.byteLength > MAX_MESSAGE_BYTES) {
       throw new RangeError("bytes are larger than max_message_bytes (" + MAX_MESSAGE_BYTES + ")");
     }
     const id = nextUpload++;
     flush();
-    const upload = (uploading || Promise.resolve()).then(() =>
-      nativeFetch(IPC_URL + "upload/" + SECRET + "/" + id, { method: "POST", body: bytes }),
-    );
-    const mine = upload
+    const mine = (uploading || Promise.resolve())
+      .then(() => nativeFetch(IPC_URL + "upload/" + SECRET + "/" + id, { method: "POST", body: bytes }))
       .then((response) => {
         if (!response.ok) throw new Error("upload refused: " + response.status);
+        return true;
       })
       .catch((error) => {
         ipcError("bytes", "sending bytes failed: " + errorMessage(error));
+        if (failed) failed();
+        return false;
       })
-      .then(() => {
+      .then((sent) => {
         if (uploading === mine) uploading = null;
-        outbox.push(make(id));
+        if (sent) outbox.push(make(id));
         const waiting = afterUpload.splice(0);
         for (const text of waiting) enqueue(text);
         flush();
@@ -205,7 +218,7 @@
           pending.delete(id);
           enqueue('{"t":"cancel","id":' + id + "}");
           const message = "invoke " + name + " timed out after " + timeout + " ms";
-          reject(ipcError("timeout", message, { name }));
+          reject(ipcError("timeout", message, { handler: name }));
         }, timeout);
       }
       pending.set(id, call);
@@ -218,7 +231,8 @@
 
   // ---- invoke, host -> page -----------------------------------------------------------------
   const handlers = new Map(); // name -> fn
-  const cancelled = new Set(); // host calls the program gave up on
+  const running = new Set(); // host calls whose handler has not settled
+  const cancelled = new Set(); // running calls the program gave up on
   function handle(name, fn) {
     checkName("handler name", name);
     if (typeof fn !== "function") throw new TypeError("handler must be a function");
@@ -228,6 +242,7 @@
     };
   }
   function answer(id, ok, value) {
+    running.delete(id);
     if (cancelled.delete(id)) return;
     let text;
     if (ok) {
@@ -247,6 +262,7 @@
       answer(id, false, "no handler named " + name);
       return;
     }
+    running.add(id);
     new Promise((resolve) => resolve(fn(...args))).then(
       (value) => answer(id, true, value),
       (error) => answer(id, false, errorMessage(error)),
@@ -281,7 +297,13 @@
           record.waiting.shift();
           record.unacked += next.charge;
           const head = '{"t":"chmsg","ch":' + record.id + ',"z":' + next.charge;
-          if (next.bytes) sendBytes(next.bytes, (id) => head + ',"b":' + id + "}");
+          if (next.bytes) {
+            const charge = next.charge;
+            sendBytes(next.bytes, (id) => head + ',"b":' + id + "}", () => {
+              record.unacked = Math.max(0, record.unacked - charge);
+              record.pump();
+            });
+          }
           else enqueue(head + ',"d":' + next.body + "}");
           next.resolve();
         }
@@ -292,6 +314,10 @@
           return;
         }
         dispatch(messageListeners, data);
+        record.taken(charge);
+      },
+      /** Gives `charge` back to the program (a message was taken, or lost on its way). */
+      taken(charge) {
         record.consumed += charge;
         if (!record.ackQueued) {
           record.ackQueued = true;
@@ -477,6 +503,8 @@
           message.d = await download(message.b);
         } catch (error) {
           ipcError("bytes", "receiving bytes failed: " + errorMessage(error));
+          const record = message.t === "chmsg" && channels.get(message.ch);
+          if (record) record.taken(message.z);
           continue;
         }
       }
@@ -493,7 +521,7 @@
         runHandler(message.id, message.n, message.a);
         return;
       case "cancel":
-        cancelled.add(message.id);
+        if (running.has(message.id)) cancelled.add(message.id);
         return;
       case "result": {
         const call = pending.get(message.id);
@@ -501,7 +529,7 @@
         pending.delete(message.id);
         clearTimeout(call.timer);
         if (message.ok) call.resolve(message.v);
-        else call.reject(ipcError("invoke", message.e, { name: call.name }));
+        else call.reject(ipcError("invoke", message.e, { handler: call.name }));
         return;
       }
       case "opened": {

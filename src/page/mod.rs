@@ -23,11 +23,13 @@ pub(crate) const CHANNEL_WINDOW: u64 = 4 * 1024 * 1024;
 /// The runtime for one webview: signed with `secret`, starting from the shared state `state`
 /// (a JSON object `{key: [version, value]}`), refusing messages over `max_message_bytes`.
 pub(crate) fn runtime_script(secret: &str, state: &str, max_message_bytes: usize) -> String {
+    // The state goes in last: its values are the program's and pages' text, which may contain
+    // anything, the other placeholders included.
     HOST_JS
         .replace("__TRANSOM_SECRET__", secret)
-        .replace("__TRANSOM_STATE__", state)
         .replace("__TRANSOM_MAX_MESSAGE_BYTES__", &max_message_bytes.to_string())
         .replace("__TRANSOM_CHANNEL_WINDOW__", &CHANNEL_WINDOW.to_string())
+        .replace("__TRANSOM_STATE__", state)
 }
 
 /// Bytes on their way between a page and the library, served by the `transom://ipc/` protocol.
@@ -112,19 +114,19 @@ pub(crate) struct PageMessage<'a> {
     /// Channel of `send`.
     pub c: Option<String>,
     /// Payload of `send`.
-    #[serde(borrow)]
+    #[serde(default, borrow, deserialize_with = "present")]
     pub d: Option<&'a RawValue>,
     /// The page's call id (`invoke`) or the host's call id (`result`).
     pub id: Option<u64>,
     /// Handler name of `invoke`.
     pub n: Option<String>,
     /// Arguments of `invoke` (a JSON array).
-    #[serde(borrow)]
+    #[serde(default, borrow, deserialize_with = "present")]
     pub a: Option<&'a RawValue>,
     /// Whether a `result` is a success.
     pub ok: Option<bool>,
     /// Value of a successful `result`.
-    #[serde(borrow)]
+    #[serde(default, borrow, deserialize_with = "present")]
     pub v: Option<&'a RawValue>,
     /// Message of a failed `result`.
     pub e: Option<String>,
@@ -140,6 +142,11 @@ pub(crate) struct PageMessage<'a> {
     pub k: Option<String>,
     /// Reason of a `chclose`.
     pub r: Option<String>,
+}
+
+/// Keeps a present JSON `null` as `Some("null")`: only an absent field is `None`.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<&'de RawValue>, D::Error> {
+    <&RawValue>::deserialize(d).map(Some)
 }
 
 /// Why a page's ipc post was dropped.
@@ -168,6 +175,8 @@ mod tests {
         assert_eq!(messages.len(), 2);
         assert_eq!(messages[0].d.unwrap().get(), r#"{"k":[1,2]}"#);
         assert_eq!(messages[1].a.unwrap().get(), "[1]");
+        let null = decode("abc", r#"abc[{"t":"send","c":"x","d":null}]"#).unwrap();
+        assert_eq!(null[0].d.map(|d| d.get()), Some("null"));
         assert_eq!(decode("xyz", body).unwrap_err(), Rejected::Unsigned);
         assert!(matches!(decode("abc", "abc{oops"), Err(Rejected::Malformed(_))));
     }
@@ -186,6 +195,13 @@ mod tests {
         }
         let script = delivery_script("00ff", &scripts);
         assert!(script.starts_with("window.__transom_receive(\"00ff\",[{"));
+    }
+
+    #[test]
+    fn state_text_is_never_rewritten() {
+        let state = r#"{"k":[1,"__TRANSOM_CHANNEL_WINDOW__ __TRANSOM_MAX_MESSAGE_BYTES__ __TRANSOM_SECRET__"]}"#;
+        let script = runtime_script("abc", state, 10);
+        assert!(script.contains(state));
     }
 
     #[test]
