@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of transom: Rust unit and integration tests with real windows, the C API test
 # (also under valgrind), the check that include/transom.h matches the source, the install test
-# (pkg-config and CMake against an installed transom) and the Zig package's tests.
+# (pkg-config and CMake against an installed transom), the Zig and Python packages' tests, and a
+# quick run of the benchmark (that it runs, not how fast).
 # Installs the Debian packages it needs first; runs under Xvfb when there is no display.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,5 +33,8 @@ tests/install/run.sh
 
 echo "== Zig package"
 bindings/zig/run-tests.sh
+
+echo "== Python package (in-process and transom-host)"
+bindings/python/run-tests.sh
 
 echo "== all tests passed"
