@@ -56,8 +56,6 @@ MODES = ("auto", "in-process", "host")
 #: How much longer than its own ``timeout`` a synchronous invoke waits for the core's answer before
 #: it gives up by itself (the core always answers; this only guards against a stuck process).
 _INVOKE_GRACE = 10.0
-#: At most this long a call made right after create_webview waits for the page to start loading.
-_FIRST_PAGE_WAIT = 30.0
 _MAX_TIMEOUT_MS = 0xFFFFFFFF
 
 
@@ -192,8 +190,6 @@ class Webview(_EventTarget):
         self._listeners: Dict[str, List[Callable[..., Any]]] = {}
         self._handlers: Dict[str, Callable[..., Any]] = {}
         self._once: Set[Tuple[str, Callable[..., Any]]] = set()
-        # Set at the first page-load "started" (or when the webview is gone): see _first_page.
-        self._page_started = threading.Event()
 
     def __repr__(self) -> str:
         state = " closed" if self._closed else ""
@@ -292,20 +288,10 @@ class Webview(_EventTarget):
 
     # ---- calls to the page ---------------------------------------------------------------------
 
-    def _first_page_wait(self, timeout: Optional[float]) -> float:
-        """How long a call may wait for the first page to start loading."""
-        return min(timeout, _FIRST_PAGE_WAIT) if timeout is not None else _FIRST_PAGE_WAIT
-
     def _start_call(self, name: str, args: Sequence[Any], timeout: Optional[float]) -> Tuple[Any, int]:
         name = _check_id_text(name, "handler name")
         timeout_ms = _timeout_ms(timeout)
         args_json = encode(list(args), "args")
-        # Workaround: the core ends calls queued before the webview's first page-load "started"
-        # with "the page navigated away", as if that first page replaced another. Until the
-        # core holds them like posts, a call made right after create_webview waits here for that
-        # event (bounded) before it is sent.
-        if not self._page_started.is_set():
-            self._page_started.wait(self._first_page_wait(timeout))
         dispatcher = self.app._dispatcher
         epoch = dispatcher.epoch
         call = self.app._backend.invoke(self._check(), name, args_json, timeout_ms)
@@ -359,10 +345,6 @@ class Webview(_EventTarget):
 
         Raises: as :meth:`invoke`.
         """
-        if not self._page_started.is_set():  # see _start_call; wait without blocking the loop
-            await asyncio.get_running_loop().run_in_executor(
-                None, self._page_started.wait, self._first_page_wait(timeout)
-            )
         future, _ = self._start_call(name, args, timeout)
         return await asyncio.wrap_future(future)
 
@@ -772,7 +754,6 @@ class App(_EventTarget):
     def _forget_webview(self, webview: Webview) -> None:
         with self._lock:
             webview._closed = True
-            webview._page_started.set()
             self._webviews.pop(webview.id, None)
             self._gone.add(webview.id)
             self._gone_objects[webview.id] = webview
@@ -795,7 +776,6 @@ class App(_EventTarget):
                 window._closed = True
             for webview in self._webviews.values():
                 webview._closed = True
-                webview._page_started.set()
             self._windows.clear()
             self._webviews.clear()
             self._gone.clear()
@@ -809,7 +789,6 @@ class App(_EventTarget):
                 window._closed = True
             for webview in self._webviews.values():
                 webview._closed = True
-                webview._page_started.set()
             self._windows.clear()
             self._webviews.clear()
 

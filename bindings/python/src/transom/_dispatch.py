@@ -363,7 +363,6 @@ class Dispatcher:
             "invoke-result": self._on_invoke_result,
             "invoke": self._on_invoke,
             "message": self._on_message,
-            "page-load": self._on_page_load,
             "webview-created": self._on_webview_created,
             "webview-destroyed": self._on_webview_destroyed,
             "window-destroyed": self._on_window_destroyed,
@@ -511,10 +510,6 @@ class Dispatcher:
         asyncio.run_coroutine_threadsafe(wrapper(), loop)
 
     # ---- windows and webviews ------------------------------------------------------------------
-
-    def _on_page_load(self, event: "Event") -> None:
-        if event.webview is not None and event.data.get("state") == "started":
-            event.webview._page_started.set()
 
     def _on_webview_created(self, event: "Event") -> None:
         if event.window is not None and event.webview is not None:
