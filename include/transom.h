@@ -89,6 +89,28 @@ enum transom_event_kind
   // A page gave up on a call it made (its `host.invokeWith` timeout ran out); answering it now
   // gets `TRANSOM_ERROR_NOT_FOUND` (`window`, `webview`, `call`, `reason`).
   TRANSOM_EVENT_KIND_INVOKE_CANCELLED = 22,
+  // A main-frame navigation was refused by the webview's `navigation` allow-list (`window`,
+  // `webview`, `url`).
+  TRANSOM_EVENT_KIND_NAVIGATION_BLOCKED = 23,
+  // A page asked for a new window (`window.open`, `target=_blank`); it was not opened in the
+  // webview (`window`, `webview`, `url`, `action`: `"blocked"` or `"opened-in-browser"`).
+  TRANSOM_EVENT_KIND_NEW_WINDOW_REQUESTED = 24,
+  // A window's scale factor changed (`window`, `scale`: physical pixels per logical pixel).
+  TRANSOM_EVENT_KIND_SCALE_CHANGED = 25,
+  // The system theme of a window changed (`window`, `theme`: `"light"` or `"dark"`).
+  TRANSOM_EVENT_KIND_THEME_CHANGED = 26,
+  // A window was minimized (`window`).
+  TRANSOM_EVENT_KIND_MINIMIZED = 27,
+  // A window was maximized (`window`).
+  TRANSOM_EVENT_KIND_MAXIMIZED = 28,
+  // A window left the minimized or maximized state (`window`).
+  TRANSOM_EVENT_KIND_RESTORED = 29,
+  // Files are dragged over a webview (`window`, `webview`, `paths`, `x`, `y` in logical pixels).
+  TRANSOM_EVENT_KIND_FILE_HOVER = 30,
+  // Files were dropped on a webview (`window`, `webview`, `paths`, `x`, `y`).
+  TRANSOM_EVENT_KIND_FILE_DROP = 31,
+  // Dragged files left the webview without a drop (`window`, `webview`).
+  TRANSOM_EVENT_KIND_FILE_DROP_CANCELLED = 32,
 };
 
 // An app: windows, webviews and one event stream. Created by `transom_app_new`, freed by

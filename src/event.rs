@@ -72,6 +72,28 @@ pub enum EventKind {
     /// A page gave up on a call it made (its `host.invokeWith` timeout ran out); answering it now
     /// gets `TRANSOM_ERROR_NOT_FOUND` (`window`, `webview`, `call`, `reason`).
     InvokeCancelled = 22,
+    /// A main-frame navigation was refused by the webview's `navigation` allow-list (`window`,
+    /// `webview`, `url`).
+    NavigationBlocked = 23,
+    /// A page asked for a new window (`window.open`, `target=_blank`); it was not opened in the
+    /// webview (`window`, `webview`, `url`, `action`: `"blocked"` or `"opened-in-browser"`).
+    NewWindowRequested = 24,
+    /// A window's scale factor changed (`window`, `scale`: physical pixels per logical pixel).
+    ScaleChanged = 25,
+    /// The system theme of a window changed (`window`, `theme`: `"light"` or `"dark"`).
+    ThemeChanged = 26,
+    /// A window was minimized (`window`).
+    Minimized = 27,
+    /// A window was maximized (`window`).
+    Maximized = 28,
+    /// A window left the minimized or maximized state (`window`).
+    Restored = 29,
+    /// Files are dragged over a webview (`window`, `webview`, `paths`, `x`, `y` in logical pixels).
+    FileHover = 30,
+    /// Files were dropped on a webview (`window`, `webview`, `paths`, `x`, `y`).
+    FileDrop = 31,
+    /// Dragged files left the webview without a drop (`window`, `webview`).
+    FileDropCancelled = 32,
 }
 
 impl EventKind {
@@ -101,6 +123,16 @@ impl EventKind {
             EventKind::ChannelReady => "channel-ready",
             EventKind::StateChanged => "state-changed",
             EventKind::InvokeCancelled => "invoke-cancelled",
+            EventKind::NavigationBlocked => "navigation-blocked",
+            EventKind::NewWindowRequested => "new-window-requested",
+            EventKind::ScaleChanged => "scale-changed",
+            EventKind::ThemeChanged => "theme-changed",
+            EventKind::Minimized => "minimized",
+            EventKind::Maximized => "maximized",
+            EventKind::Restored => "restored",
+            EventKind::FileHover => "file-hover",
+            EventKind::FileDrop => "file-drop",
+            EventKind::FileDropCancelled => "file-drop-cancelled",
         }
     }
 }

@@ -43,6 +43,7 @@
 #![warn(missing_docs)]
 
 mod app;
+mod assets;
 mod error;
 mod event;
 pub mod ffi;
@@ -51,11 +52,13 @@ mod json;
 mod options;
 mod page;
 pub mod protocol;
+mod security;
 
 pub use app::{App, EventCallback};
 pub use error::{Error, ErrorCode, Result};
 pub use event::{Event, EventKind};
-pub use options::{AppOptions, WebviewOptions, WindowOptions, DEFAULT_MAX_MESSAGE_BYTES};
+pub use assets::DEFAULT_CSP;
+pub use options::{AppOptions, NavigationOptions, NewWindows, WebviewOptions, WindowOptions, DEFAULT_MAX_MESSAGE_BYTES};
 
 /// The library version (Cargo package version), e.g. `"0.1.0"`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

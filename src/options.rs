@@ -137,6 +137,42 @@ pub struct WebviewOptions {
     pub user_agent: Option<String>,
     /// The colour shown before the page paints: `"#rrggbb"` or `"#rrggbbaa"`.
     pub background_color: Option<String>,
+    /// A folder served at `transom://app/` (`index.html` for folders; nothing outside it). With
+    /// neither `url` nor `html`, the webview opens `transom://app/`.
+    pub assets: Option<String>,
+    /// The Content-Security-Policy sent with every asset (default: `assets::DEFAULT_CSP`); `""`
+    /// sends none.
+    pub csp: Option<String>,
+    /// `false` shows the page with no `window.host` at all and no way to reach the program
+    /// (untrusted content). Default true.
+    pub bridge: Option<bool>,
+    /// Which main-frame navigations are allowed; without it every navigation is.
+    pub navigation: Option<NavigationOptions>,
+    /// What `window.open` and `target=_blank` do: `"block"` (default: only reported, as a
+    /// `new-window-requested` event, so the program can open its own window) or `"browser"`
+    /// (also opened in the system's browser).
+    pub new_windows: Option<NewWindows>,
+}
+
+/// A navigation allow-list: URL prefixes, `*` in the host for subdomains (`https://*.example.com`),
+/// or `"*"`. The webview's own initial page, `about:` pages and its assets are always allowed. A
+/// blocked navigation is reported as `navigation-blocked`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NavigationOptions {
+    /// The allowed URL patterns.
+    pub allow: Vec<String>,
+}
+
+/// What happens to a page's request for a new window.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NewWindows {
+    /// Reported only (`new-window-requested`).
+    #[default]
+    Block,
+    /// Reported, and opened in the system's browser.
+    Browser,
 }
 
 impl WebviewOptions {
@@ -146,6 +182,11 @@ impl WebviewOptions {
         }
         if let Some(url) = &self.url {
             check_url(url).map_err(|m| Error::invalid_argument(format!("{what}: `url` {m}")))?;
+        }
+        if let Some(folder) = &self.assets {
+            if !std::path::Path::new(folder).is_dir() {
+                return Err(Error::invalid_argument(format!("{what}: `assets` must be a folder, got {folder:?}")));
+            }
         }
         if let Some(color) = &self.background_color {
             parse_color(color).ok_or_else(|| {

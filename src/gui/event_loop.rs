@@ -53,6 +53,8 @@ pub(super) struct GuiWindow {
     close_guard: bool,
     transparent: bool,
     pub webview: Option<u64>,
+    /// `Minimized`, `Maximized` or `Restored`: the last state reported.
+    state: EventKind,
 }
 
 /// What waits to be delivered to a page.
@@ -83,6 +85,10 @@ pub(super) struct GuiWebview {
     pub secret: String,
     /// The program's `init_script`, run after the runtime in every page.
     pub init_script: Option<String>,
+    /// Whether pages get `window.host` (the `bridge` option).
+    pub bridge: bool,
+    /// Which navigations the `navigation` option allows.
+    navigation: webview::NavigationPolicy,
     pub blobs: Arc<Mutex<Blobs>>,
     /// The page runtime said it is ready (its page's scripts have run); until then deliveries wait.
     pub ready: bool,
@@ -248,6 +254,7 @@ impl Gui {
                         close_guard: options.close_guard.unwrap_or(false),
                         transparent: options.transparent.unwrap_or(false),
                         webview: None,
+                        state: EventKind::Restored,
                     };
                     self.windows.insert(id, gui_window);
                     self.emit(app, EventBuilder::new(EventKind::WindowCreated, id, 0).build());
@@ -272,6 +279,11 @@ impl Gui {
             Command::Eval { id, script } => self.queue(id, Outgoing::Script(script)),
             Command::Navigate { id, url } => {
                 if let Some(w) = self.webviews.get(&id) {
+                    if !(w.navigation)(&url) {
+                        // Refused before the current page is touched: it stays, with its calls.
+                        let event = EventBuilder::new(EventKind::NavigationBlocked, w.window, id).string("url", &url);
+                        return self.emit(w.app, event.build());
+                    }
                     let (app, result) = (w.app, w.webview.load_url(&url));
                     self.page_gone(id, "the page navigated away");
                     if let Some(w) = self.webviews.get_mut(&id) {
@@ -328,6 +340,19 @@ impl Gui {
                 }
             }
             Command::Expire => {}
+            Command::WebviewEvent { webview, kind, fields } => {
+                if let Some(w) = self.webviews.get(&webview) {
+                    let mut event = EventBuilder::new(kind, w.window, webview);
+                    for (key, field) in fields {
+                        event = match field {
+                            super::Field::Text(text) => event.string(key, &text),
+                            super::Field::Number(n) => event.number(key, n),
+                            super::Field::Json(json) => event.raw(key, &json),
+                        };
+                    }
+                    self.emit(w.app, event.build());
+                }
+            }
         }
     }
 
@@ -379,11 +404,12 @@ impl Gui {
         };
         let secret = page::new_secret();
         let blobs = Arc::new(Mutex::new(Blobs::default()));
-        let runtime = self.runtime_for(app, &secret);
+        let bridge = options.bridge.unwrap_or(true);
+        let runtime = bridge.then(|| self.runtime_for(app, &secret));
         let Some(w) = self.windows.get_mut(&window) else { return };
         let setup = webview::Setup { id, options, runtime, secret: secret.clone(), blobs: blobs.clone() };
         match webview::build(&w.window, transparent, setup) {
-            Ok(webview) => {
+            Ok((webview, navigation)) => {
                 w.webview = Some(id);
                 let gui_webview = GuiWebview {
                     app,
@@ -391,6 +417,8 @@ impl Gui {
                     webview,
                     secret,
                     init_script: options.init_script.clone(),
+                    bridge,
+                    navigation,
                     blobs,
                     ready: false,
                     outbox: Vec::new(),
@@ -438,12 +466,11 @@ impl Gui {
     fn flush(&mut self) {
         for app in std::mem::take(&mut self.stale_scripts) {
             for id in self.webviews_of(app) {
-                let runtime = {
-                    let w = &self.webviews[&id];
-                    self.runtime_for(app, &w.secret)
-                };
                 let w = &self.webviews[&id];
-                webview::install_scripts(&w.webview, &runtime, w.init_script.as_deref());
+                if w.bridge {
+                    let runtime = self.runtime_for(app, &w.secret);
+                    webview::install_scripts(&w.webview, Some(&runtime), w.init_script.as_deref());
+                }
             }
         }
         for (channel, charge) in std::mem::take(&mut self.taken) {
@@ -529,9 +556,34 @@ impl Gui {
                 let position = position.to_logical::<f64>(scale);
                 EventBuilder::new(EventKind::Move, id, 0).number("x", position.x).number("y", position.y).build()
             }
+            WindowEvent::ScaleFactorChanged { scale_factor, .. } => {
+                EventBuilder::new(EventKind::ScaleChanged, id, 0).number("scale", scale_factor).build()
+            }
+            WindowEvent::ThemeChanged(theme) => {
+                let name = if theme == tao::window::Theme::Dark { "dark" } else { "light" };
+                EventBuilder::new(EventKind::ThemeChanged, id, 0).string("theme", name).build()
+            }
             _ => return,
         };
         self.emit(app, event);
+        self.check_window_state(id);
+    }
+
+    /// Reports a change between normal, minimized and maximized. tao has no event for it, so the
+    /// state is looked at after each window event (GTK sends a configure or focus change with it).
+    fn check_window_state(&mut self, id: u64) {
+        let Some(w) = self.windows.get_mut(&id) else { return };
+        let now = if w.window.is_minimized() {
+            EventKind::Minimized
+        } else if w.window.is_maximized() {
+            EventKind::Maximized
+        } else {
+            EventKind::Restored
+        };
+        if std::mem::replace(&mut w.state, now) != now {
+            let app = w.app;
+            self.emit(app, EventBuilder::new(now, id, 0).build());
+        }
     }
 
     /// Closes a window and its webview, ending the webview's calls and channels.

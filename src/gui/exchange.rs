@@ -28,9 +28,13 @@ impl Gui {
 
     pub(super) fn invoke(&mut self, app: u64, webview: u64, call: u64, name: &str, args: &str, timeout: Option<Duration>) {
         self.calls.insert(call, HostCall { app, webview, timeout });
-        if !self.webviews.contains_key(&webview) {
+        match self.webviews.get(&webview) {
             // Closed after the call was accepted: answer at once.
-            return self.invoke_failed(call, ErrorCode::NotFound, "the webview was closed");
+            None => return self.invoke_failed(call, ErrorCode::NotFound, "the webview was closed"),
+            Some(w) if !w.bridge => {
+                return self.invoke_failed(call, ErrorCode::Unsupported, "the webview has no bridge (bridge: false)")
+            }
+            Some(_) => {}
         }
         if let Some(t) = timeout {
             let deadline = Instant::now() + t;

@@ -59,6 +59,15 @@ impl Payload {
     }
 }
 
+/// A field of a [`Command::WebviewEvent`].
+#[derive(Debug, Clone)]
+pub(crate) enum Field {
+    Text(String),
+    Number(f64),
+    /// JSON text.
+    Json(String),
+}
+
 /// Work for the GUI thread: from [`crate::App`] (checked already) and from webview callbacks.
 pub(crate) enum Command {
     AppOpen { app: Arc<AppShared>, events: EventSender },
@@ -89,6 +98,9 @@ pub(crate) enum Command {
     TitleChanged { webview: u64, title: String },
     /// An invoke deadline passed (from the timer thread).
     Expire,
+    /// Something happened in a webview that the program hears of as an event as it is (navigation
+    /// blocked, new window requested, files dragged).
+    WebviewEvent { webview: u64, kind: crate::event::EventKind, fields: Vec<(&'static str, Field)> },
 }
 
 /// The process's GUI thread, seen from other threads.

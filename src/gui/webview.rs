@@ -9,9 +9,10 @@ use tao::window::Window;
 use wry::http::{header, Request, Response, StatusCode};
 use wry::{PageLoadEvent, WebView, WebViewBuilder};
 
-use super::{send_internal, Command};
+use super::{send_internal, Command, Field};
 use crate::error::{Error, ErrorCode, Result};
-use crate::options::WebviewOptions;
+use crate::event::EventKind;
+use crate::options::{NewWindows, WebviewOptions};
 use crate::page::Blobs;
 
 /// The page shown when neither `url` nor `html` is given. A real document, so that the page
@@ -25,8 +26,8 @@ const SCHEME: &str = "transom";
 pub(super) struct Setup<'a> {
     pub id: u64,
     pub options: &'a WebviewOptions,
-    /// The page runtime, ready to inject.
-    pub runtime: String,
+    /// The page runtime, ready to inject; `None` for a webview without a bridge.
+    pub runtime: Option<String>,
     pub secret: String,
     pub blobs: Arc<Mutex<Blobs>>,
 }
@@ -42,8 +43,24 @@ pub(super) struct Setup<'a> {
 ///   cannot parse (`file:`, `data:`), so those pages could not talk at all. Both are in place
 ///   before the first page starts loading.
 /// - **Other platforms:** wry's initialization scripts and ipc handler (`window.ipc.postMessage`).
-pub(super) fn build(window: &Window, transparent: bool, setup: Setup<'_>) -> Result<WebView> {
+/// The navigation policy of a webview (see [`navigation_policy`]), shared by the engine's handler
+/// and the program's `navigate`.
+pub(super) type NavigationPolicy = std::rc::Rc<dyn Fn(&str) -> bool>;
+
+pub(super) fn build(window: &Window, transparent: bool, setup: Setup<'_>) -> Result<(WebView, NavigationPolicy)> {
     let Setup { id, options: o, runtime, secret, blobs } = setup;
+    let assets = o.assets.as_ref().map(std::path::PathBuf::from);
+    let csp = match o.csp.as_deref() {
+        None => Some(crate::assets::DEFAULT_CSP.to_owned()),
+        Some("") => None,
+        Some(policy) => Some(policy.to_owned()),
+    };
+    let report = move |kind: EventKind, fields: Vec<(&'static str, Field)>| {
+        send_internal(Command::WebviewEvent { webview: id, kind, fields });
+    };
+    let navigation: NavigationPolicy = std::rc::Rc::new(navigation_policy(o));
+    let policy = navigation.clone();
+    let new_windows = o.new_windows.unwrap_or_default();
     let mut builder = WebViewBuilder::new()
         .with_on_page_load_handler(move |event, url| {
             let finished = matches!(event, PageLoadEvent::Finished);
@@ -52,7 +69,40 @@ pub(super) fn build(window: &Window, transparent: bool, setup: Setup<'_>) -> Res
         .with_document_title_changed_handler(move |title| {
             send_internal(Command::TitleChanged { webview: id, title });
         })
-        .with_custom_protocol(SCHEME.into(), move |_, request| serve(&secret, &blobs, request))
+        .with_custom_protocol(SCHEME.into(), move |_, request| serve(&secret, &blobs, assets.as_deref(), csp.as_deref(), request))
+        .with_navigation_handler(move |url| {
+            let allowed = navigation(&url);
+            if !allowed {
+                report(EventKind::NavigationBlocked, vec![("url", Field::Text(url))]);
+            }
+            allowed
+        })
+        .with_new_window_req_handler(move |url, _| {
+            let action = match new_windows {
+                NewWindows::Browser if open_in_browser(&url) => "opened-in-browser",
+                _ => "blocked",
+            };
+            report(EventKind::NewWindowRequested, vec![("url", Field::Text(url)), ("action", Field::Text(action.into()))]);
+            wry::NewWindowResponse::Deny
+        })
+        .with_drag_drop_handler(move |event| {
+            let paths = |paths: &[std::path::PathBuf]| {
+                let list: Vec<String> = paths.iter().map(|p| p.to_string_lossy().into_owned()).collect();
+                Field::Json(serde_json::to_string(&list).unwrap_or_else(|_| "[]".into()))
+            };
+            let (kind, fields) = match event {
+                wry::DragDropEvent::Enter { paths: p, position: (x, y) } => {
+                    (EventKind::FileHover, vec![("paths", paths(&p)), ("x", Field::Number(x.into())), ("y", Field::Number(y.into()))])
+                }
+                wry::DragDropEvent::Drop { paths: p, position: (x, y) } => {
+                    (EventKind::FileDrop, vec![("paths", paths(&p)), ("x", Field::Number(x.into())), ("y", Field::Number(y.into()))])
+                }
+                wry::DragDropEvent::Leave => (EventKind::FileDropCancelled, Vec::new()),
+                _ => return false,
+            };
+            report(kind, fields);
+            false // the page still gets the drop (file inputs keep working)
+        })
         .with_devtools(o.devtools.unwrap_or(false))
         .with_transparent(transparent);
     if let Some(agent) = &o.user_agent {
@@ -62,14 +112,89 @@ pub(super) fn build(window: &Window, transparent: bool, setup: Setup<'_>) -> Res
         builder = builder.with_background_color(rgba);
     }
     let platform = |e: wry::Error| Error::new(ErrorCode::Platform, format!("the webview engine failed: {e}"));
-    build_in(builder, window, id, &runtime, o).map_err(platform)
+    build_in(builder, window, id, runtime.as_deref(), o).map(|webview| (webview, policy)).map_err(platform)
 }
 
-/// Answers the page runtime's byte transfers: `POST /upload/SECRET/ID` stores a request body,
-/// `GET /download/SECRET/ID` hands out (once) bytes the program sent. Anything else is 404; a
-/// wrong secret is 403. Pages of every origin may call it (CORS `*`): the secret is what counts.
-fn serve(secret: &str, blobs: &Mutex<Blobs>, request: Request<Vec<u8>>) -> Response<Cow<'static, [u8]>> {
+/// The first page a webview loads: its `url`, its `html`, its assets, or an empty page.
+enum FirstPage<'a> {
+    Url(&'a str),
+    Html(&'a str),
+}
+
+fn first_page(o: &WebviewOptions) -> FirstPage<'_> {
+    match (&o.url, &o.html, &o.assets) {
+        (Some(url), ..) => FirstPage::Url(url),
+        (None, Some(html), _) => FirstPage::Html(html),
+        (None, None, Some(_)) => FirstPage::Url(ASSETS_URL),
+        (None, None, None) => FirstPage::Html(EMPTY_PAGE),
+    }
+}
+
+/// Where a webview's `assets` folder is served.
+///
+/// ## Platform-specific
+/// - **Windows:** wry serves custom protocols as `http://transom.app/`.
+pub const ASSETS_URL: &str = "transom://app/";
+
+/// Decides main-frame navigations: everything without a `navigation` option; with one, its
+/// patterns, plus the webview's own first page, `about:` pages and its assets.
+fn navigation_policy(o: &WebviewOptions) -> impl Fn(&str) -> bool + 'static {
+    let allow = o.navigation.as_ref().map(|n| n.allow.clone());
+    let first = match first_page(o) {
+        FirstPage::Url(url) => Some(url.to_owned()),
+        FirstPage::Html(_) => None,
+    };
+    let assets = o.assets.is_some();
+    move |url: &str| match &allow {
+        None => true,
+        Some(patterns) => {
+            url.starts_with("about:")
+                || first.as_deref() == Some(url)
+                || (assets && url.starts_with(ASSETS_URL))
+                || crate::security::url_allowed(url, patterns)
+        }
+    }
+}
+
+/// Opens `url` in the system's browser; whether that could be started. Only http(s) URLs.
+fn open_in_browser(url: &str) -> bool {
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        return false;
+    }
+    #[cfg(target_os = "macos")]
+    let command = std::process::Command::new("open").arg(url).spawn();
+    #[cfg(target_os = "windows")]
+    let command = std::process::Command::new("explorer").arg(url).spawn();
+    #[cfg(not(any(target_os = "macos", target_os = "windows")))]
+    let command = std::process::Command::new("xdg-open").arg(url).spawn();
+    command.is_ok()
+}
+
+/// Answers the custom protocol: `transom://app/…` from the `assets` folder (see
+/// `crate::assets`), and the page runtime's byte transfers at `transom://ipc/`:
+/// `POST /upload/SECRET/ID` stores a request body, `GET /download/SECRET/ID` hands out (once)
+/// bytes the program sent; anything else is 404, a wrong secret 403. Pages of every origin may
+/// call `ipc` (CORS `*`): the secret is what counts.
+fn serve(
+    secret: &str,
+    blobs: &Mutex<Blobs>,
+    assets: Option<&std::path::Path>,
+    csp: Option<&str>,
+    request: Request<Vec<u8>>,
+) -> Response<Cow<'static, [u8]>> {
     let path = request.uri().path().to_owned();
+    if request.uri().host() == Some("app") {
+        let Some(root) = assets else {
+            return Response::builder().status(StatusCode::NOT_FOUND).body(Cow::Borrowed(&[][..])).unwrap_or_default();
+        };
+        let range = request.headers().get(header::RANGE).and_then(|v| v.to_str().ok());
+        let answer = crate::assets::serve(root, request.method().as_str(), &path, range, csp);
+        let mut response = Response::builder().status(answer.status);
+        for (name, value) in answer.headers {
+            response = response.header(name, value);
+        }
+        return response.body(Cow::Owned(answer.body)).unwrap_or_default();
+    }
     let status = |code: StatusCode| (code, Vec::new());
     let (code, body) = if request.uri().host() != Some("ipc") {
         status(StatusCode::NOT_FOUND)
@@ -111,7 +236,7 @@ fn serve(secret: &str, blobs: &Mutex<Blobs>, request: Request<Vec<u8>>) -> Respo
 const MESSAGE_HANDLER: &str = "transom";
 
 #[cfg(target_os = "linux")]
-fn build_in(builder: WebViewBuilder<'_>, window: &Window, id: u64, runtime: &str, o: &WebviewOptions) -> wry::Result<WebView> {
+fn build_in(builder: WebViewBuilder<'_>, window: &Window, id: u64, runtime: Option<&str>, o: &WebviewOptions) -> wry::Result<WebView> {
     use tao::platform::unix::WindowExtUnix;
     use webkit2gtk::{SecurityManagerExt, UserContentManagerExt, WebContextExt, WebViewExt};
     use wry::{WebViewBuilderExtUnix, WebViewExtUnix};
@@ -125,7 +250,7 @@ fn build_in(builder: WebViewBuilder<'_>, window: &Window, id: u64, runtime: &str
         // Lets pages of any origin fetch transom://ipc/ (the secret in the path guards it).
         security.register_uri_scheme_as_cors_enabled(SCHEME);
     }
-    if let Some(manager) = engine.user_content_manager() {
+    if let (Some(manager), Some(_)) = (engine.user_content_manager(), runtime) {
         let source = engine.clone();
         manager.connect_script_message_received(Some(MESSAGE_HANDLER), move |_, message| {
             if let Some(value) = message.js_value() {
@@ -136,10 +261,9 @@ fn build_in(builder: WebViewBuilder<'_>, window: &Window, id: u64, runtime: &str
         manager.register_script_message_handler(MESSAGE_HANDLER);
     }
     install_scripts(&webview, runtime, o.init_script.as_deref());
-    match (&o.url, &o.html) {
-        (Some(url), _) => webview.load_url(url)?,
-        (None, Some(html)) => webview.load_html(html)?,
-        (None, None) => webview.load_html(EMPTY_PAGE)?,
+    match first_page(o) {
+        FirstPage::Url(url) => webview.load_url(url)?,
+        FirstPage::Html(html) => webview.load_html(html)?,
     }
     Ok(webview)
 }
@@ -152,12 +276,12 @@ fn build_in(builder: WebViewBuilder<'_>, window: &Window, id: u64, runtime: &str
 /// - **Other platforms:** not possible through wry: the scripts given at creation stay, and a later
 ///   page gets the current shared state when its runtime says it is ready (after its own scripts).
 #[cfg(target_os = "linux")]
-pub(super) fn install_scripts(webview: &WebView, runtime: &str, user: Option<&str>) {
+pub(super) fn install_scripts(webview: &WebView, runtime: Option<&str>, user: Option<&str>) {
     use webkit2gtk::{UserContentInjectedFrames, UserContentManagerExt, UserScript, UserScriptInjectionTime, WebViewExt};
     use wry::WebViewExtUnix;
     let Some(manager) = webview.webview().user_content_manager() else { return };
     manager.remove_all_scripts();
-    for source in std::iter::once(runtime).chain(user) {
+    for source in runtime.into_iter().chain(user) {
         let script = UserScript::new(
             source,
             UserContentInjectedFrames::TopFrame,
@@ -170,23 +294,23 @@ pub(super) fn install_scripts(webview: &WebView, runtime: &str, user: Option<&st
 }
 
 #[cfg(not(target_os = "linux"))]
-pub(super) fn install_scripts(_webview: &WebView, _runtime: &str, _user: Option<&str>) {}
+pub(super) fn install_scripts(_webview: &WebView, _runtime: Option<&str>, _user: Option<&str>) {}
 
 #[cfg(not(target_os = "linux"))]
-fn build_in(builder: WebViewBuilder<'_>, window: &Window, id: u64, runtime: &str, o: &WebviewOptions) -> wry::Result<WebView> {
-    let mut builder = builder
-        .with_initialization_script_for_main_only(runtime, true)
-        .with_ipc_handler(move |request| {
+fn build_in(builder: WebViewBuilder<'_>, window: &Window, id: u64, runtime: Option<&str>, o: &WebviewOptions) -> wry::Result<WebView> {
+    let mut builder = builder;
+    if let Some(runtime) = runtime {
+        builder = builder.with_initialization_script_for_main_only(runtime, true).with_ipc_handler(move |request| {
             let origin = request.uri().to_string();
             send_internal(Command::PageIpc { webview: id, origin, body: request.into_body() });
         });
+    }
     if let Some(script) = &o.init_script {
         builder = builder.with_initialization_script_for_main_only(script.clone(), true);
     }
-    builder = match (&o.url, &o.html) {
-        (Some(url), _) => builder.with_url(url.clone()),
-        (None, Some(html)) => builder.with_html(html.clone()),
-        (None, None) => builder.with_html(EMPTY_PAGE),
+    builder = match first_page(o) {
+        FirstPage::Url(url) => builder.with_url(url),
+        FirstPage::Html(html) => builder.with_html(html),
     };
     builder.build(window)
 }

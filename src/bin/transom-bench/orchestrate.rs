@@ -227,6 +227,14 @@ impl Worker {
         self.child.id()
     }
 
+    /// Stops (SIGSTOP) or continues (SIGCONT) the worker's whole process group: a worker that is
+    /// not being measured must not take CPU from the one that is (webview-napi's pump spins).
+    fn freeze(&self, stopped: bool) {
+        let signal = if stopped { libc::SIGSTOP } else { libc::SIGCONT };
+        // SAFETY: signals the process group this worker was started in (process_group(0)).
+        unsafe { libc::kill(-(self.child.id() as i32), signal) };
+    }
+
     /// Closes its stdin, gives it a moment, then ends its process group (its web processes too).
     fn stop(&mut self) {
         self.stdin = None;
@@ -237,6 +245,7 @@ impl Worker {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
+        self.freeze(false);
         // SAFETY: signals the process group this worker was started in (process_group(0)).
         unsafe { libc::kill(-(self.child.id() as i32), libc::SIGKILL) };
         let _ = self.child.wait();
@@ -316,7 +325,12 @@ impl Pool<'_> {
             self.workers.insert(key.to_owned(), worker);
         }
         let worker = self.workers.get_mut(key).unwrap();
-        match worker.task(task, self.timeout) {
+        worker.freeze(false);
+        // Let it settle after being continued (its loop catches up on timers and input).
+        std::thread::sleep(Duration::from_millis(200));
+        let outcome = worker.task(task, self.timeout);
+        worker.freeze(true);
+        match outcome {
             Ok(samples) => Ok(to_ms(samples)),
             Err(e) => {
                 // Start afresh next time: the worker may be stuck in the middle of the workload.

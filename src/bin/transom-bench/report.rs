@@ -207,13 +207,17 @@ fn generated(r: &Results, png: &Path, chart_ok: bool) -> String {
             let _ = writeln!(s, "  - `{w}` not run: {why}");
         }
     }
+    s.push_str("\n### Workloads\n\n");
+    for (key, _, unit, what) in WORKLOADS {
+        let _ = writeln!(s, "- **{}** ({unit}): {what}.", title_of(r, key));
+    }
     s.push_str("\n### Targets of issue 8\n\n");
     s.push_str(&targets(r));
     s.push_str("\n### Results\n\n");
     let _ = writeln!(
         s,
         "Times in ms, CPU in % of one core, memory in MiB. \"× raw\" divides by the raw wry row of the same workload (for program → page messages, raw wry's one evaluate_script per message). \
-         Sizes: round trips {} + {} (64 KiB) per repetition, {} messages, {} calls per repetition, {} MiB of bytes, {} windows; {} repetitions ({} for bytes, {} for windows, {} cold starts, {} idle samples of {} s), after an unrecorded warm-up of each streaming workload.\n",
+         Sizes: round trips {} + {} (64 KiB) per repetition, {} messages, {} calls per repetition, {} MiB of bytes, {} windows; {} repetitions ({} for bytes, {} for windows, {} cold starts, {} idle samples of {} s), after an unrecorded warm-up of each streaming workload. Only the backend being measured runs: the others' process groups are stopped (SIGSTOP) meanwhile.\n",
         r.plan.rt_n,
         r.plan.rt64_n,
         r.plan.msgs,
