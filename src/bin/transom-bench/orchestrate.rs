@@ -312,6 +312,8 @@ struct Pool<'a> {
     backends: &'a [Backend],
     workers: HashMap<String, Worker>,
     timeout: Duration,
+    /// How long a continued worker gets before its task.
+    resume: Duration,
 }
 
 impl Pool<'_> {
@@ -327,7 +329,7 @@ impl Pool<'_> {
         let worker = self.workers.get_mut(key).unwrap();
         worker.freeze(false);
         // Let it settle after being continued (its loop catches up on timers and input).
-        std::thread::sleep(Duration::from_millis(200));
+        std::thread::sleep(self.resume);
         let outcome = worker.task(task, self.timeout);
         worker.freeze(true);
         match outcome {
@@ -457,7 +459,8 @@ pub fn main(args: &[String]) -> i32 {
     }
 
     // Streaming workloads on long-lived workers, the backends taking turns in each repetition.
-    let mut pool = Pool { backends: &all, workers: HashMap::new(), timeout };
+    let resume = Duration::from_millis(if plan.name == "quick" { 20 } else { 200 });
+    let mut pool = Pool { backends: &all, workers: HashMap::new(), timeout, resume };
     for (workload, task, reps) in stream_workloads(&plan) {
         eprintln!("bench: {workload}");
         // A short warm-up per backend, not recorded: the page's code is compiled by the time the
