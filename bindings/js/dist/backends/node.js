@@ -1,0 +1,80 @@
+/**
+ * The Node backend: the napi-rs addon in bindings/node (libtransom linked in as a Rust crate).
+ *
+ * Events: the GUI thread appends each event to the addon's inbox and, when the inbox was empty,
+ * schedules one call of a ThreadsafeFunction (it never waits); that call takes the whole inbox.
+ * No polling. The ThreadsafeFunction is referenced only while windows are open, so Node exits
+ * when the last window has closed and nothing else is pending.
+ */
+import process from "node:process";
+import { toTransomError, TransomError } from "../errors.js";
+const loaded = new Map();
+function load(path) {
+    let addon = loaded.get(path);
+    if (!addon) {
+        const module = { exports: {} };
+        try {
+            process.dlopen(module, path);
+        }
+        catch (error) {
+            throw new TransomError("TRANSOM_ERROR_NOT_AVAILABLE", `cannot load the Node addon ${path}: ${error.message}`);
+        }
+        addon = module.exports;
+        loaded.set(path, addon);
+    }
+    return addon;
+}
+export async function createNodeBackend(sink, options) {
+    const addon = load(options.path);
+    let native;
+    try {
+        native = new addon.NativeApp(options.optionsJson);
+    }
+    catch (error) {
+        throw toTransomError(error);
+    }
+    const drain = () => {
+        for (const event of native.takeEvents()) {
+            const bytes = event.bytes ? new Uint8Array(event.bytes.buffer, event.bytes.byteOffset, event.bytes.byteLength) : undefined;
+            sink.event(event.json, bytes);
+        }
+    };
+    native.listen(drain);
+    let closed = false;
+    const call = (f) => {
+        try {
+            return f();
+        }
+        catch (error) {
+            throw toTransomError(error);
+        }
+    };
+    return {
+        mode: "in-process",
+        runtime: "node",
+        version: addon.NativeApp.version(),
+        run: (command) => call(() => native.sendJson(command)),
+        postBytes: (webview, channel, bytes) => call(() => native.postBytes(webview, channel, bytes)),
+        channelSendBytes: (channel, bytes) => call(() => native.channelSendBytes(channel, bytes)),
+        keepAlive(on) {
+            if (!closed)
+                native.keepAlive(on);
+        },
+        async shutdown() {
+            if (closed)
+                return;
+            closed = true;
+            try {
+                await native.shutdown();
+            }
+            catch (error) {
+                throw toTransomError(error);
+            }
+            finally {
+                // Every event of the app is in the inbox once the GUI thread is done with it.
+                drain();
+                native.close();
+            }
+        },
+    };
+}

@@ -1,0 +1,4 @@
+/**
+ * Types of the transom package: options, events and the typed-IPC schema.
+ */
+export {};

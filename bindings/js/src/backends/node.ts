@@ -1,0 +1,93 @@
+/**
+ * The Node backend: the napi-rs addon in bindings/node (libtransom linked in as a Rust crate).
+ *
+ * Events: the GUI thread appends each event to the addon's inbox and, when the inbox was empty,
+ * schedules one call of a ThreadsafeFunction (it never waits); that call takes the whole inbox.
+ * No polling. The ThreadsafeFunction is referenced only while windows are open, so Node exits
+ * when the last window has closed and nothing else is pending.
+ */
+import process from "node:process";
+
+import type { Backend, BackendSink } from "../backend.ts";
+import { toTransomError, TransomError } from "../errors.ts";
+
+interface NativeApp {
+  listen(wake: () => void): void;
+  takeEvents(): { json: string; bytes?: Uint8Array | null }[];
+  keepAlive(on: boolean): void;
+  sendJson(command: string): string;
+  postBytes(webview: number, channel: string, data: Uint8Array): void;
+  channelSendBytes(channel: number, data: Uint8Array): void;
+  shutdown(): Promise<void>;
+  close(): void;
+}
+
+interface Addon {
+  NativeApp: { new (optionsJson: string | null): NativeApp; version(): string };
+}
+
+const loaded = new Map<string, Addon>();
+
+function load(path: string): Addon {
+  let addon = loaded.get(path);
+  if (!addon) {
+    const module = { exports: {} as Addon };
+    try {
+      (process as any).dlopen(module, path);
+    } catch (error) {
+      throw new TransomError("TRANSOM_ERROR_NOT_AVAILABLE", `cannot load the Node addon ${path}: ${(error as Error).message}`);
+    }
+    addon = module.exports;
+    loaded.set(path, addon);
+  }
+  return addon;
+}
+
+export async function createNodeBackend(sink: BackendSink, options: { optionsJson: string | null; path: string }): Promise<Backend> {
+  const addon = load(options.path);
+  let native: NativeApp;
+  try {
+    native = new addon.NativeApp(options.optionsJson);
+  } catch (error) {
+    throw toTransomError(error);
+  }
+  const drain = () => {
+    for (const event of native.takeEvents()) {
+      const bytes = event.bytes ? new Uint8Array(event.bytes.buffer, event.bytes.byteOffset, event.bytes.byteLength) : undefined;
+      sink.event(event.json, bytes);
+    }
+  };
+  native.listen(drain);
+  let closed = false;
+  const call = <T>(f: () => T): T => {
+    try {
+      return f();
+    } catch (error) {
+      throw toTransomError(error);
+    }
+  };
+  return {
+    mode: "in-process",
+    runtime: "node",
+    version: addon.NativeApp.version(),
+    run: (command) => call(() => native.sendJson(command)),
+    postBytes: (webview, channel, bytes) => call(() => native.postBytes(webview, channel, bytes)),
+    channelSendBytes: (channel, bytes) => call(() => native.channelSendBytes(channel, bytes)),
+    keepAlive(on) {
+      if (!closed) native.keepAlive(on);
+    },
+    async shutdown() {
+      if (closed) return;
+      closed = true;
+      try {
+        await native.shutdown();
+      } catch (error) {
+        throw toTransomError(error);
+      } finally {
+        // Every event of the app is in the inbox once the GUI thread is done with it.
+        drain();
+        native.close();
+      }
+    },
+  };
+}
