@@ -6,7 +6,10 @@ docs/protocol.md). Arguments arrive checked for type and already encoded: ``*_js
 are JSON text, strings hold no NUL. Every method may be called from any thread and raises the
 :class:`transom.TransomError` subclass of the core's result code.
 
-A backend hands what happens to an :class:`EventSink` (the App's dispatcher).
+A backend hands what happens to an :class:`EventSink` (the App's dispatcher). Both backends
+deliver events in the same shape: a binary ``message`` / ``channel-message`` has its bytes as a
+Python ``bytes`` object in ``payload`` (next to the core's ``bytes`` length field; the host's
+``base64`` field is decoded and removed).
 """
 
 from __future__ import annotations
@@ -87,6 +90,40 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     def reject(self, call: int, message: str, wait: bool = True) -> None:
         """Rejects a page's call; ``wait`` as in :meth:`resolve`."""
+
+    @abc.abstractmethod
+    def post_window(self, window: int, channel: str, payload_json: str) -> None:
+        """Posts to the webview of ``window`` (``transom_post_window``, ``post`` with ``window``)."""
+
+    @abc.abstractmethod
+    def post_bytes(self, webview: int, channel: str, data: bytes) -> None:
+        """Posts bytes to ``webview`` (0: every webview)."""
+
+    @abc.abstractmethod
+    def invoke_cancel(self, call: int) -> None:
+        """Cancels a pending call the program made (``NotFoundError`` if it is not pending)."""
+
+    @abc.abstractmethod
+    def state_set(self, key: str, value_json: str) -> None: ...
+
+    @abc.abstractmethod
+    def state_get(self, key: str) -> Any:
+        """The decoded value of a state key (``NotFoundError`` if it was never set)."""
+
+    @abc.abstractmethod
+    def channel_open(self, webview: int, name: str) -> int: ...
+
+    @abc.abstractmethod
+    def channel_send(self, channel: int, payload_json: str) -> None:
+        """Raises ``WouldBlockError`` when the page is behind (nothing was sent)."""
+
+    @abc.abstractmethod
+    def channel_send_bytes(self, channel: int, data: bytes) -> None:
+        """As :meth:`channel_send`, with bytes."""
+
+    @abc.abstractmethod
+    def channel_close(self, channel: int, wait: bool = True) -> None:
+        """Closes a channel; ``wait`` as in :meth:`resolve`."""
 
     @abc.abstractmethod
     def close(self) -> None:

@@ -24,8 +24,12 @@ __all__ = [
     "UnsupportedError",
     "PlatformError",
     "PanicError",
+    "WouldBlockError",
+    "CancelledError",
     "InvokeError",
     "InvokeTimeoutError",
+    "InvokeCancelledError",
+    "ChannelClosedError",
     "HostCrashedError",
     "LibraryNotFoundError",
     "error_for_code",
@@ -158,6 +162,26 @@ class PanicError(TransomError):
     default_number = 11
 
 
+class WouldBlockError(TransomError):
+    """A channel's receiver is behind: the page has not taken what was sent on the channel and the
+    message does not fit in the 4 MiB window; nothing was sent (``TRANSOM_ERROR_WOULD_BLOCK``,
+    12). :meth:`transom.Channel.send` handles it by waiting for the channel's ``channel-ready``
+    event; you see it only from :meth:`transom.Channel.try_send`, or from ``send`` on the thread
+    that delivers events (where waiting would deadlock)."""
+
+    default_code = "TRANSOM_ERROR_WOULD_BLOCK"
+    default_number = 12
+
+
+class CancelledError(TransomError):
+    """A call was cancelled by the side that made it (``TRANSOM_ERROR_CANCELLED``, 13). The core
+    uses the code only in ``invoke-result`` events; the package raises the subclass
+    :class:`InvokeCancelledError`. (Not :class:`asyncio.CancelledError`.)"""
+
+    default_code = "TRANSOM_ERROR_CANCELLED"
+    default_number = 13
+
+
 class InvokeError(TransomError):
     """A call made with :meth:`transom.Webview.invoke` / ``invoke_async`` did not return a value.
 
@@ -166,7 +190,8 @@ class InvokeError(TransomError):
     ended the call: ``"TRANSOM_ERROR_TIMEOUT"`` (see :class:`InvokeTimeoutError`),
     ``"TRANSOM_ERROR_NOT_FOUND"`` (the page navigated away or its window closed),
     ``"TRANSOM_ERROR_CLOSED"`` (the app shut down), ``"TRANSOM_ERROR_TOO_LARGE"`` (the page's
-    answer was too large) or ``"HOST_CRASHED"`` (host mode: the host process died).
+    answer was too large), ``"TRANSOM_ERROR_CANCELLED"`` (the program cancelled the call, see
+    :class:`InvokeCancelledError`) or ``"HOST_CRASHED"`` (host mode: the host process died).
 
     Attributes (besides those of :class:`TransomError`):
         name: the name of the page handler that was called.
@@ -193,6 +218,32 @@ class InvokeTimeoutError(InvokeError, TimeoutError):
 
     default_code = "TRANSOM_ERROR_TIMEOUT"
     default_number = 7
+
+
+class InvokeCancelledError(InvokeError, CancelledError):
+    """The program cancelled its own call (:meth:`transom.Call.cancel`, a cancelled
+    ``invoke_async`` await, an interrupted ``invoke``) before the page answered (``code``
+    ``"TRANSOM_ERROR_CANCELLED"``). Both an :class:`InvokeError` and a :class:`CancelledError`."""
+
+    default_code = "TRANSOM_ERROR_CANCELLED"
+    default_number = 13
+
+
+class ChannelClosedError(NotFoundError):
+    """The channel is closed: by the program (:meth:`transom.Channel.close`), by the page
+    (``channel.close()``), because the page had no ``host.onChannel`` handler for its name, because
+    its page navigated away or its window closed, the app shut down or (host mode) the host
+    crashed. A :class:`NotFoundError` (``code`` ``"TRANSOM_ERROR_NOT_FOUND"``: the core no longer
+    knows the channel id).
+
+    Attributes (besides those of :class:`TransomError`):
+        reason: why the channel closed, e.g. ``"closed by the page"``, ``"the page navigated
+            away"``, ``"no channel handler named NAME"``.
+    """
+
+    def __init__(self, message: str, reason: str = "") -> None:
+        super().__init__(message)
+        self.reason: str = reason
 
 
 class HostCrashedError(TransomError):
@@ -224,6 +275,8 @@ _CLASSES: Dict[str, Type[TransomError]] = {
         UnsupportedError,
         PlatformError,
         PanicError,
+        WouldBlockError,
+        CancelledError,
     )
 }
 

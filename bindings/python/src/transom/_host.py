@@ -15,6 +15,7 @@ that on ``host-restarted`` if it wants to.
 from __future__ import annotations
 
 import asyncio
+import base64
 import collections
 import json
 import logging
@@ -225,6 +226,8 @@ class HostBackend(Backend):
                         events = []
                     self._reply(proc, message)
                 else:
+                    if "base64" in message:
+                        _decode_bytes(message)
                     events.append(message)
             if events:
                 self._deliver(proc, events)
@@ -463,6 +466,37 @@ class HostBackend(Backend):
     def reject(self, call: int, message: str, wait: bool = True) -> None:
         self._request('"cmd":"reject","call":%d,"message":%s' % (call, _string(message)), wait)
 
+    def post_window(self, window: int, channel: str, payload_json: str) -> None:
+        self._request('"cmd":"post","window":%d,"channel":%s,"payload":%s' % (window, _string(channel), payload_json))
+
+    def post_bytes(self, webview: int, channel: str, data: bytes) -> None:
+        self._request('"cmd":"post","webview":%d,"channel":%s,"base64":"%s"'
+                      % (webview, _string(channel), base64.b64encode(data).decode("ascii")))
+
+    def invoke_cancel(self, call: int) -> None:
+        self._request('"cmd":"invoke.cancel","call":%d' % call)
+
+    def state_set(self, key: str, value_json: str) -> None:
+        self._request('"cmd":"state.set","key":%s,"value":%s' % (_string(key), value_json))
+
+    def state_get(self, key: str) -> Any:
+        # The reply was decoded with the rest of its line.
+        return self._request('"cmd":"state.get","key":%s' % _string(key)).get("value")
+
+    def channel_open(self, webview: int, name: str) -> int:
+        reply = self._request('"cmd":"channel.open","webview":%d,"name":%s' % (webview, _string(name)))
+        return int(reply["channel"])
+
+    def channel_send(self, channel: int, payload_json: str) -> None:
+        self._request('"cmd":"channel.send","channel":%d,"payload":%s' % (channel, payload_json))
+
+    def channel_send_bytes(self, channel: int, data: bytes) -> None:
+        self._request('"cmd":"channel.send","channel":%d,"base64":"%s"'
+                      % (channel, base64.b64encode(data).decode("ascii")))
+
+    def channel_close(self, channel: int, wait: bool = True) -> None:
+        self._request('"cmd":"channel.close","channel":%d' % channel, wait)
+
     # ---- end -------------------------------------------------------------------------------
 
     def _end(self) -> None:
@@ -523,6 +557,16 @@ class HostBackend(Backend):
                 self._state = "closed"
             self._end()
             self._closed_event.set()
+
+
+def _decode_bytes(message: Dict[str, Any]) -> None:
+    """A binary message event: its ``base64`` field becomes ``payload`` (``bytes``), as in process."""
+    text = message.pop("base64")
+    try:
+        message["payload"] = base64.b64decode(text, validate=True) if text else b""
+    except (TypeError, ValueError):  # pragma: no cover - the host writes canonical base64
+        log.error("transom: transom-host sent bytes that are not base64 in a %s event", message.get("type"))
+        message["payload"] = b""
 
 
 def _string(text: str) -> str:

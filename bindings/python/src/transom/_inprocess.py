@@ -114,19 +114,29 @@ class InProcessBackend(Backend):
         """Takes up to ``limit`` events into ``out``; returns the last result code."""
         lib = self._lib
         event = ctypes.c_void_p()
+        length = ctypes.c_size_t()
         result = _OK
         while len(out) < limit:
             result = lib.event_next(ptr, timeout_ms, ctypes.byref(event))
             if result != _OK:
                 break
+            data: Optional[bytes] = None
             try:
                 text = lib.event_json(event) or b"{}"
+                # Binary messages: their bytes belong to the event; copy them before the free.
+                pointer = lib.event_bytes(event, ctypes.byref(length))
+                if pointer:
+                    data = ctypes.string_at(pointer, length.value) if length.value else b""
             finally:
                 lib.event_free(event)
             try:
-                out.append(json.loads(text))
+                decoded = json.loads(text)
             except ValueError:  # pragma: no cover - the core writes JSON
                 log.error("transom: dropped an event that is not JSON: %r", text[:200])
+            else:
+                if data is not None and isinstance(decoded, dict):
+                    decoded["payload"] = data
+                out.append(decoded)
             timeout_ms = 0
         return result
 
@@ -224,6 +234,40 @@ class InProcessBackend(Backend):
 
     def reject(self, call: int, message: str, wait: bool = True) -> None:
         self._call(self._lib.reject, call, _utf8(message, "message"))
+
+    def post_window(self, window: int, channel: str, payload_json: str) -> None:
+        self._call(self._lib.post_window, window, _utf8(channel, "channel"), _utf8(payload_json, "payload"))
+
+    def post_bytes(self, webview: int, channel: str, data: bytes) -> None:
+        self._call(self._lib.post_bytes, webview, _utf8(channel, "channel"), data, len(data))
+
+    def invoke_cancel(self, call: int) -> None:
+        self._call(self._lib.invoke_cancel, call)
+
+    def state_set(self, key: str, value_json: str) -> None:
+        self._call(self._lib.state_set, _utf8(key, "state key"), _utf8(value_json, "state value"))
+
+    def state_get(self, key: str) -> Any:
+        out = ctypes.c_void_p()
+        self._call(self._lib.state_get, _utf8(key, "state key"), ctypes.byref(out))
+        try:
+            return json.loads(ctypes.string_at(out.value) if out.value else b"null")
+        finally:
+            self._lib.string_free(out)
+
+    def channel_open(self, webview: int, name: str) -> int:
+        out = ctypes.c_uint64()
+        self._call(self._lib.channel_open, webview, _utf8(name, "channel name"), ctypes.byref(out))
+        return out.value
+
+    def channel_send(self, channel: int, payload_json: str) -> None:
+        self._call(self._lib.channel_send, channel, _utf8(payload_json, "payload"))
+
+    def channel_send_bytes(self, channel: int, data: bytes) -> None:
+        self._call(self._lib.channel_send_bytes, channel, data, len(data))
+
+    def channel_close(self, channel: int, wait: bool = True) -> None:
+        self._call(self._lib.channel_close, channel)
 
     # ---- end ------------------------------------------------------------------------------
 

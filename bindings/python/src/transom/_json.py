@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Optional
 
 from ._errors import InvalidArgumentError, InvalidJsonError, InvalidUtf8Error
 
-__all__ = ["RawJson", "encode", "check_text", "decode"]
+__all__ = ["RawJson", "encode", "check_text", "decode", "as_bytes"]
 
 
 class RawJson:
@@ -74,6 +74,18 @@ def encode(value: Any, what: str = "payload") -> str:
         return _encoder.encode(value)
     except (TypeError, ValueError, RecursionError) as error:
         raise InvalidJsonError(f"{what} cannot be encoded as JSON: {error}") from None
+
+
+def as_bytes(value: Any) -> Optional[bytes]:
+    """The bytes of a binary payload (``bytes``, ``bytearray``, ``memoryview``: its bytes in C
+    order, whatever its format or shape), or ``None`` for anything else (a JSON value)."""
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, bytearray):
+        return bytes(value)
+    if isinstance(value, memoryview):
+        return value.tobytes()
+    return None
 
 
 def decode(text: str) -> Any:

@@ -159,6 +159,21 @@ class Library:
         self.window_create = fn("transom_window_create", _u32, _ptr, _str, out_u64)
         self.window_set = fn("transom_window_set", _u32, _ptr, _u64, _str)
         self.window_close = fn("transom_window_close", _u32, _ptr, _u64)
+        # The message model (channels, shared state, bytes, post to a window, invoke cancel).
+        # Bytes go as c_char_p: a Python bytes object is passed without a copy, NULs included
+        # (the length is explicit).
+        size = ctypes.c_size_t
+        self.event_bytes = fn("transom_event_bytes", ctypes.c_void_p, _ptr, ctypes.POINTER(size))
+        self.post_window = fn("transom_post_window", _u32, _ptr, _u64, _str, _str)
+        self.post_bytes = fn("transom_post_bytes", _u32, _ptr, _u64, _str, _str, size)
+        self.invoke_cancel = fn("transom_invoke_cancel", _u32, _ptr, _u64)
+        self.state_set = fn("transom_state_set", _u32, _ptr, _str, _str)
+        self.state_get = fn("transom_state_get", _u32, _ptr, _str, out_ptr)
+        self.string_free = fn("transom_string_free", None, _ptr)
+        self.channel_open = fn("transom_channel_open", _u32, _ptr, _u64, _str, out_u64)
+        self.channel_send = fn("transom_channel_send", _u32, _ptr, _u64, _str)
+        self.channel_send_bytes = fn("transom_channel_send_bytes", _u32, _ptr, _u64, _str, size)
+        self.channel_close = fn("transom_channel_close", _u32, _ptr, _u64)
 
 
 _loaded: Optional[Library] = None
