@@ -16,10 +16,14 @@ Quick start::
 
         app.run()   # until the window is closed
 
-The page side is ``window.host`` (``send``, ``on``, ``off``, ``once``, ``invoke``, ``handle``);
-this package is its counterpart: :meth:`Webview.send`, :meth:`Webview.on`,
-:meth:`Webview.invoke` / :meth:`Webview.invoke_async`, :meth:`Webview.handle`,
-:meth:`App.broadcast`.
+The page side is ``window.host`` (``send``, ``on``, ``off``, ``once``, ``invoke``, ``handle``,
+``channel``, ``onChannel``, ``state``, ``watchState``); this package is its counterpart:
+:meth:`Webview.send` (JSON or bytes), :meth:`Window.send`, :meth:`App.broadcast`,
+:meth:`Webview.on`, :meth:`Webview.invoke` / :meth:`Webview.invoke_async` /
+:meth:`Webview.call` (a cancellable :class:`Call`), :meth:`Webview.handle` (with
+:func:`current_call` to see a page giving up), :meth:`Webview.channel` /
+:meth:`Webview.on_channel` / :meth:`App.on_channel` (:class:`Channel`: ordered streams with
+backpressure), :attr:`App.state` (:class:`SharedState`) and :meth:`App.watch_state`.
 
 Two backends behind one API: ``App(mode="in-process")`` loads libtransom with ctypes;
 ``App(mode="host")`` runs the ``transom-host`` binary and speaks its protocol over pipes,
@@ -40,13 +44,18 @@ See README.md beside this package for the details.
 from __future__ import annotations
 
 from ._app import MODES, App, Event, Webview, Window
+from ._calls import Call, PageCall, current_call
+from ._channel import Channel
 from ._dispatch import AsyncEventStream, EventStream
 from ._errors import (
+    CancelledError,
+    ChannelClosedError,
     ClosedError,
     HostCrashedError,
     InvalidArgumentError,
     InvalidJsonError,
     InvalidUtf8Error,
+    InvokeCancelledError,
     InvokeError,
     InvokeTimeoutError,
     LibraryNotFoundError,
@@ -58,9 +67,11 @@ from ._errors import (
     TooLargeError,
     TransomError,
     UnsupportedError,
+    WouldBlockError,
 )
 from ._json import RawJson
 from ._library import find_host, find_library
+from ._state import SharedState
 
 __version__ = "0.1.0"
 
@@ -69,6 +80,11 @@ __all__ = [
     "Window",
     "Webview",
     "Event",
+    "Channel",
+    "Call",
+    "PageCall",
+    "current_call",
+    "SharedState",
     "EventStream",
     "AsyncEventStream",
     "RawJson",
@@ -86,8 +102,12 @@ __all__ = [
     "UnsupportedError",
     "PlatformError",
     "PanicError",
+    "WouldBlockError",
+    "CancelledError",
     "InvokeError",
     "InvokeTimeoutError",
+    "InvokeCancelledError",
+    "ChannelClosedError",
     "HostCrashedError",
     "LibraryNotFoundError",
 ]

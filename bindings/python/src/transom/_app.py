@@ -28,6 +28,8 @@ from typing import (
 )
 
 from ._backend import Backend
+from ._calls import Call
+from ._channel import Channel
 from ._dispatch import (
     AsyncEventStream,
     Dispatcher,
@@ -44,7 +46,8 @@ from ._errors import (
     NotFoundError,
     UnsupportedError,
 )
-from ._json import check_text, encode
+from ._json import as_bytes, check_text, encode
+from ._state import SharedState, check_key
 
 __all__ = ["App", "Window", "Webview", "Event", "MODES"]
 
@@ -67,16 +70,22 @@ class Event:
         type: the event's kind: ``"window-created"``, ``"close-requested"``,
             ``"window-destroyed"``, ``"focus"``, ``"blur"``, ``"resize"``, ``"move"``,
             ``"webview-created"``, ``"webview-destroyed"``, ``"page-load"``, ``"title-changed"``,
-            ``"message"``, ``"invoke"``, ``"invoke-result"``, ``"error"``, ``"security"``,
-            ``"host-crashed"``, ``"host-restarted"``; newer cores add kinds.
-        data: every field of the event as decoded JSON (``data["type"]`` too).
+            ``"message"``, ``"invoke"``, ``"invoke-result"``, ``"invoke-cancelled"``,
+            ``"error"``, ``"security"``, ``"channel-open"``, ``"channel-message"``,
+            ``"channel-close"``, ``"channel-ready"``, ``"state-changed"``, ``"host-crashed"``,
+            ``"host-restarted"``; newer cores add kinds.
+        data: every field of the event as decoded JSON (``data["type"]`` too). A binary
+            ``message`` or ``channel-message`` has its bytes as ``bytes`` in ``data["payload"]``
+            (and their length in ``data["bytes"]``), in both modes.
         window: the :class:`Window` it concerns, or ``None``.
         webview: the :class:`Webview` it concerns, or ``None``.
+        channel: for ``channel-*`` events, the :class:`Channel` (``data["channel"]`` is its id),
+            else ``None``.
 
     ``event["payload"]`` and ``event.get("payload")`` read fields of ``data``.
     """
 
-    __slots__ = ("type", "data", "window", "webview")
+    __slots__ = ("type", "data", "window", "webview", "channel")
 
     def __init__(
         self, type: str, data: Dict[str, Any], window: Optional["Window"], webview: Optional["Webview"]  # noqa: A002
@@ -85,6 +94,7 @@ class Event:
         self.data: Dict[str, Any] = data
         self.window: Optional[Window] = window
         self.webview: Optional[Webview] = webview
+        self.channel: Optional[Channel] = None
 
     def __getitem__(self, key: str) -> Any:
         return self.data[key]
@@ -94,8 +104,13 @@ class Event:
         return self.data.get(key, default)
 
     def __repr__(self) -> str:
-        fields = ", ".join(f"{k}={v!r}" for k, v in self.data.items() if k != "type")
+        fields = ", ".join(f"{k}={_short(v)}" for k, v in self.data.items() if k != "type")
         return f"Event({self.type!r}, {fields})"
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _listener_decorator(register: Callable[[F], None], fn: Optional[F]) -> Any:
@@ -173,7 +188,8 @@ class Webview(_EventTarget):
     """The web page of a :class:`Window`, made by :meth:`Window.create_webview`.
 
     The page side is ``window.host`` (src/page/host.d.ts); this object is its counterpart:
-    ``send``/``on`` for messages, ``invoke``/``handle`` for calls, both ways.
+    ``send``/``on`` for messages, ``invoke``/``call``/``handle`` for calls, both ways,
+    ``channel``/``on_channel`` for channels.
 
     Attributes:
         id: the core's webview id (an int, never 0).
@@ -189,6 +205,7 @@ class Webview(_EventTarget):
         self._closed = False
         self._listeners: Dict[str, List[Callable[..., Any]]] = {}
         self._handlers: Dict[str, Callable[..., Any]] = {}
+        self._channel_handlers: Dict[str, Callable[..., Any]] = {}
         self._once: Set[Tuple[str, Callable[..., Any]]] = set()
 
     def __repr__(self) -> str:
@@ -214,8 +231,10 @@ class Webview(_EventTarget):
 
         Args:
             channel: 1 to 256 bytes of UTF-8.
-            data: a JSON-encodable value (dict, list, str, int, float, bool, None), or
-                :class:`transom.RawJson`.
+            data: a JSON-encodable value (dict, list, str, int, float, bool, None),
+                :class:`transom.RawJson`, or ``bytes`` / ``bytearray`` / ``memoryview``: sent as
+                bytes (``transom_post_bytes``; base64 over the host's pipe), the page's listeners
+                get a ``Uint8Array``.
 
         Thread: any.
 
@@ -225,7 +244,11 @@ class Webview(_EventTarget):
             ClosedError: the app is closed. HostCrashedError: host mode, the host is restarting.
         """
         channel = _check_id_text(channel, "channel")
-        self.app._backend.post(self._check(), channel, encode(data))
+        raw = as_bytes(data)
+        if raw is not None:
+            self.app._backend.post_bytes(self._check(), channel, raw)
+        else:
+            self.app._backend.post(self._check(), channel, encode(data))
 
     @overload
     def on(self, channel: str) -> Callable[[F], F]: ...
@@ -235,8 +258,9 @@ class Webview(_EventTarget):
 
     def on(self, channel: str, fn: Optional[F] = None) -> Any:
         """Registers ``fn(data)`` for the messages the page sends with ``host.send(channel,
-        data)``; ``data`` is the decoded JSON value. Use as a decorator, ``@webview.on("clicked")``,
-        or call with the function. ``fn`` may be a coroutine function.
+        data)``; ``data`` is the decoded JSON value, or ``bytes`` when the page sent an
+        ``ArrayBuffer`` or typed array. Use as a decorator, ``@webview.on("clicked")``, or call
+        with the function. ``fn`` may be a coroutine function.
 
         Thread: see the package docs, "Threads". Exceptions are logged on the ``transom`` logger.
 
@@ -288,25 +312,46 @@ class Webview(_EventTarget):
 
     # ---- calls to the page ---------------------------------------------------------------------
 
-    def _start_call(self, name: str, args: Sequence[Any], timeout: Optional[float]) -> Tuple[Any, int]:
+    def call(self, name: str, *args: Any, timeout: Optional[float] = None) -> Call:
+        """Calls the page's handler ``name`` (registered with ``host.handle(name, fn)``) with
+        ``args`` and returns at once a :class:`Call`: ``call.result()`` waits for the answer,
+        ``await call`` awaits it, ``call.cancel()`` cancels it (``transom_invoke_cancel``). Calls
+        made before the page has loaded (also right after :meth:`Window.create_webview`) wait in
+        the core until its scripts have run.
+
+        Args:
+            name: the handler's name, 1 to 256 bytes.
+            *args: JSON-encodable values, spread as the handler's arguments.
+            timeout: seconds (> 0) after which the core ends the call with
+                :class:`InvokeTimeoutError` (the page is told, its late answer is dropped), or
+                ``None``: no limit (the core still ends the call if the page navigates away,
+                closes, or the app shuts down).
+
+        Thread: any.
+
+        Raises:
+            InvalidArgumentError, InvalidJsonError, TooLargeError, NotFoundError, ClosedError,
+            HostCrashedError: as for :meth:`send`.
+        """
         name = _check_id_text(name, "handler name")
         timeout_ms = _timeout_ms(timeout)
         args_json = encode(list(args), "args")
         dispatcher = self.app._dispatcher
         epoch = dispatcher.epoch
-        call = self.app._backend.invoke(self._check(), name, args_json, timeout_ms)
-        return dispatcher.register_call(call, name, epoch), call
+        call_id = self.app._backend.invoke(self._check(), name, args_json, timeout_ms)
+        return Call(self, call_id, name, dispatcher.register_call(call_id, name, epoch))
 
     def invoke(self, name: str, *args: Any, timeout: Optional[float] = None) -> Any:
         """Calls the page's handler ``name`` (registered with ``host.handle(name, fn)``) with
-        ``args`` and waits for its answer. Calls made before the page has loaded wait until its
-        scripts have run.
+        ``args`` and waits for its answer: ``webview.call(name, *args, timeout=timeout).result()``.
+        If the wait is interrupted (``KeyboardInterrupt``), the call is cancelled in the core.
 
         Args:
             name: the handler's name, 1 to 256 bytes.
             *args: JSON-encodable values, spread as the handler's arguments.
             timeout: seconds to wait for the answer (> 0), or ``None``: no limit (the core still
-                ends the call if the page navigates away, closes, or the app shuts down).
+                ends the call if the page navigates away, closes, or the app shuts down). The core
+                ends the call when it runs out: the page is told and its late answer is dropped.
 
         Returns:
             The decoded JSON value the handler returned or resolved with.
@@ -318,35 +363,101 @@ class Webview(_EventTarget):
             InvokeError: the page's handler threw (``code`` ``None``, ``message`` its message),
                 there is no handler of that name (``"no handler named NAME"``), the page went away
                 or the app shut down (``code`` says which). InvokeTimeoutError: ``timeout`` passed.
+                InvokeCancelledError: another thread cancelled the call.
             InvalidArgumentError, InvalidJsonError, TooLargeError, NotFoundError, ClosedError,
             HostCrashedError: as for :meth:`send`.
         """
-        if self.app._backend.on_event_thread() or (
-            self.app._backend.mode == "in-process" and self.app._executor.is_current()
-            and isinstance(self.app._executor, LoopExecutor)
-        ):
-            raise RuntimeError(
-                "webview.invoke() would wait for an answer that only this thread can deliver; "
-                "use `await webview.invoke_async(...)` on the App's event loop"
-            )
-        future, call = self._start_call(name, args, timeout)
+        self.app._check_may_block("webview.invoke()", "use `await webview.invoke_async(...)`")
+        call = self.call(name, *args, timeout=timeout)
         wait = None if timeout is None else timeout + _INVOKE_GRACE
         try:
-            return future.result(wait)
+            return call.future.result(wait)
         except TimeoutError_ as error:  # concurrent.futures.TimeoutError: the core did not answer
+            call._cancel_quietly()
             raise InvokeTimeoutError(
-                f"no answer from the page within {timeout:g} s", "TRANSOM_ERROR_TIMEOUT", name=name, call=call
+                f"no answer from the page within {timeout:g} s", "TRANSOM_ERROR_TIMEOUT", name=name, call=call.id
             ) from error
+        except BaseException:
+            if not call.done():  # interrupted (KeyboardInterrupt): end the call in the core too
+                call._cancel_quietly()
+            raise
 
     async def invoke_async(self, name: str, *args: Any, timeout: Optional[float] = None) -> Any:
-        """Like :meth:`invoke`, awaitable: ``value = await webview.invoke_async("sum", 1, 2)``.
-        Works in any running asyncio loop, whether or not the App is bound to it. Cancelling the
-        await does not stop the call in the page; its answer is then ignored.
+        """Like :meth:`invoke`, awaitable: ``value = await webview.invoke_async("sum", 1, 2)``
+        (``await webview.call(...)``). Works in any running asyncio loop, whether or not the App is
+        bound to it. Cancelling the await (``task.cancel()``, ``asyncio.wait_for``) cancels the
+        call in the core: the page is told and its answer is dropped.
 
         Raises: as :meth:`invoke`.
         """
-        future, _ = self._start_call(name, args, timeout)
-        return await asyncio.wrap_future(future)
+        return await self.call(name, *args, timeout=timeout)
+
+    # ---- channels ------------------------------------------------------------------------------
+
+    def channel(self, name: str) -> Channel:
+        """Opens a channel ``name`` to the page (``transom_channel_open``), which takes it with
+        ``host.onChannel(name, fn)``. Returns the :class:`Channel` at once; messages sent on it
+        wait in order behind the open (also right after :meth:`Window.create_webview`). A page
+        with no handler for ``name`` closes it: the channel then ends with the reason ``"no
+        channel handler named NAME"`` and :meth:`Channel.send` raises
+        :class:`ChannelClosedError`.
+
+        Args:
+            name: 1 to 256 bytes of UTF-8; names need not be unique (each call opens a channel).
+
+        Thread: any.
+
+        Raises:
+            InvalidArgumentError: bad name. NotFoundError: the webview is gone. ClosedError,
+            HostCrashedError.
+        """
+        name = _check_id_text(name, "channel name")
+        dispatcher = self.app._dispatcher
+        epoch = dispatcher.opening_channel()
+        try:
+            channel_id = self.app._backend.channel_open(self._check(), name)
+        except BaseException:
+            dispatcher.open_failed()
+            raise
+        channel = Channel(self.app, self, channel_id, name, "program")
+        dispatcher.register_channel(channel, epoch)
+        return channel
+
+    @overload
+    def on_channel(self, name: str) -> Callable[[F], F]: ...
+
+    @overload
+    def on_channel(self, name: str, fn: F) -> F: ...
+
+    def on_channel(self, name: str, fn: Optional[F] = None) -> Any:
+        """Accepts the channels this page opens with ``host.channel(name)``: ``fn(channel)`` gets
+        each as a :class:`Channel` (``opened_by == "page"``). Use as a decorator,
+        ``@webview.on_channel("upload")``, or call with the function. Replaces an earlier handler
+        of that name; :meth:`App.on_channel` serves webviews without one. A channel the page opens
+        with no handler for its name is closed at once (the page's side ends with ``"closed by
+        the program"``; the ``channel-open`` event still reaches event streams).
+
+        ``fn`` may be a coroutine function (``async for message in channel`` there). Messages
+        that arrive before ``fn`` reads them wait in the channel. If ``fn`` raises, the exception
+        is logged and the channel closed. A plain function that iterates the channel blocks the
+        other callbacks until the channel ends: hand it to a thread of your own, or use
+        :meth:`Channel.on_message`, or an ``async def`` handler.
+
+        Thread: see the package docs, "Threads".
+
+        Returns:
+            ``fn``.
+        """
+        name = _check_id_text(name, "channel name")
+
+        def register(f: Callable[..., Any]) -> None:
+            self._channel_handlers[name] = f
+
+        return _listener_decorator(register, fn)
+
+    def remove_channel_handler(self, name: str) -> None:
+        """Removes the :meth:`on_channel` handler of ``name`` (no error if there is none)."""
+        self._channel_handlers.pop(name, None)
 
     # ---- calls from the page -------------------------------------------------------------------
 
@@ -507,6 +618,32 @@ class Window(_EventTarget):
         self._webview = webview
         return webview
 
+    def send(self, channel: str, data: Any = None) -> None:
+        """Sends ``data`` on ``channel`` to the page of this window's webview
+        (``transom_post_window``; ``post`` with ``window`` over the host protocol). The core finds
+        the webview when it delivers: a window without a webview gets nothing (no error). Same
+        payloads as :meth:`Webview.send`; bytes go to the webview this package knows for the
+        window (the core takes bytes for a webview, not a window), and nowhere if it has none.
+
+        Thread: any.
+
+        Raises:
+            InvalidArgumentError: bad channel. InvalidJsonError: ``data`` is not JSON.
+            TooLargeError: over ``max_message_bytes``. NotFoundError: the window is gone.
+            ClosedError: the app is closed. HostCrashedError: host mode, the host is restarting.
+        """
+        channel = _check_id_text(channel, "channel")
+        raw = as_bytes(data)
+        window_id = self._check()
+        if raw is None:
+            self.app._backend.post_window(window_id, channel, encode(data))
+            return
+        if self._closed:
+            raise NotFoundError(f"no open window with id {window_id}")
+        webview = self._webview
+        if webview is not None and not webview.closed:
+            self.app._backend.post_bytes(webview._check(), channel, raw)
+
     def set(
         self,
         *,
@@ -628,6 +765,9 @@ class App(_EventTarget):
         # name them later (an invoke-result after the window closed) get the same objects.
         self._gone_objects: "weakref.WeakValueDictionary[int, Any]" = weakref.WeakValueDictionary()
         self._handlers: Dict[str, Callable[..., Any]] = {}
+        self._channel_handlers: Dict[str, Callable[..., Any]] = {}
+        self._state_watchers: Dict[str, List[Callable[[Any, Any], Any]]] = {}
+        self._state_view = SharedState(self)
         self._closed = False
         self._run_cond = threading.Condition()
         self._run_done = False
@@ -690,6 +830,25 @@ class App(_EventTarget):
         """The windows that are open, in creation order."""
         with self._lock:
             return [w for w in self._windows.values() if not w._closed]
+
+    @property
+    def state(self) -> SharedState:
+        """The app's shared state, a mutable mapping of JSON values that every page sees as
+        ``host.state`` (see :class:`transom.SharedState`): ``app.state["theme"] = "dark"``,
+        ``app.state["theme"]``, ``app.state.get("theme")``."""
+        return self._state_view
+
+    def _check_may_block(self, what: str, instead: str) -> None:
+        """Raises RuntimeError where a blocking wait for an event would deadlock: on the thread
+        that delivers events (the loop of an in-process App bound to it)."""
+        if self._backend.on_event_thread() or (
+            self._backend.mode == "in-process" and self._executor.is_current()
+            and isinstance(self._executor, LoopExecutor)
+        ):
+            raise RuntimeError(
+                f"{what} would wait for an answer that only this thread can deliver; {instead} "
+                "on the App's event loop"
+            )
 
     # ---- registry (internal) -------------------------------------------------------------------
 
@@ -861,12 +1020,80 @@ class App(_EventTarget):
         return window
 
     def broadcast(self, channel: str, data: Any = None) -> None:
-        """Sends ``data`` on ``channel`` to every webview of the app (see :meth:`Webview.send`).
+        """Sends ``data`` on ``channel`` to every webview of the app (see :meth:`Webview.send`;
+        bytes too).
 
         Thread: any. Raises: as :meth:`Webview.send`.
         """
         channel = _check_id_text(channel, "channel")
-        self._backend.post(0, channel, encode(data))
+        raw = as_bytes(data)
+        if raw is not None:
+            self._backend.post_bytes(0, channel, raw)
+        else:
+            self._backend.post(0, channel, encode(data))
+
+    @overload
+    def on_channel(self, name: str) -> Callable[[F], F]: ...
+
+    @overload
+    def on_channel(self, name: str, fn: F) -> F: ...
+
+    def on_channel(self, name: str, fn: Optional[F] = None) -> Any:
+        """Like :meth:`Webview.on_channel`, for every webview of the app: used when the page's
+        webview has no handler of that name itself. ``channel.webview`` says which page opened
+        it."""
+        name = _check_id_text(name, "channel name")
+
+        def register(f: Callable[..., Any]) -> None:
+            self._channel_handlers[name] = f
+
+        return _listener_decorator(register, fn)
+
+    def remove_channel_handler(self, name: str) -> None:
+        """Removes the app-wide :meth:`on_channel` handler of ``name`` (no error if none)."""
+        self._channel_handlers.pop(name, None)
+
+    # ---- shared state --------------------------------------------------------------------------
+
+    @overload
+    def watch_state(self, key: str) -> Callable[[F], F]: ...
+
+    @overload
+    def watch_state(self, key: str, fn: F) -> F: ...
+
+    def watch_state(self, key: str, fn: Optional[F] = None) -> Any:
+        """Registers ``fn(value, old)`` for changes of the shared state ``key``, by the program
+        or by any page (``host.state.key = value``): as a decorator, ``@app.watch_state("theme")``,
+        or called with the function. ``fn`` may be a coroutine function.
+
+        It is called once per write that changes this package's view of the key, in the order
+        the core gave the writes their versions: a write whose value equals the current one (as
+        JSON) does not call it, nor does a write the core ordered before one already seen.
+        ``old`` is the previous value (``None`` for the key's first write). Every write, equal or
+        not, is also a ``state-changed`` event (``app.on_event("state-changed")``).
+
+        Thread: see the package docs, "Threads". Exceptions are logged on the ``transom`` logger.
+
+        Raises:
+            InvalidArgumentError: bad key (1 to 256 bytes of UTF-8).
+
+        Returns:
+            ``fn``.
+        """
+        key = check_key(key)
+
+        def register(f: Callable[..., Any]) -> None:
+            with self._lock:
+                self._state_watchers.setdefault(key, []).append(f)
+
+        return _listener_decorator(register, fn)
+
+    def unwatch_state(self, key: str, fn: Callable[[Any, Any], Any]) -> None:
+        """Removes a watcher added with :meth:`watch_state` (no error if it is not there)."""
+        with self._lock:
+            watchers = self._state_watchers.get(key)
+            if watchers and fn in watchers:
+                watchers.remove(fn)
 
     @overload
     def handle(self, name: str) -> Callable[[F], F]: ...

@@ -6,8 +6,9 @@ Threads (see the package docs): the backend calls :meth:`Dispatcher.deliver` on 
 feeding streams, answering calls that have no handler) and hands every user function to the App's
 :class:`Executor`: a thread of its own (``transom-callbacks``) or the App's asyncio loop.
 
-To add a kind of event (channels, shared state): add a method and an entry in
-``Dispatcher._routes``.
+To add a kind of event: add a method and an entry in ``Dispatcher._routes``. Channels
+(``channel-open``, ``channel-message``, ``channel-close``, ``channel-ready``), shared state
+(``state-changed``) and page calls given up (``invoke-cancelled``) are routed here like the rest.
 """
 
 from __future__ import annotations
@@ -20,14 +21,18 @@ import queue
 import threading
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, List, Optional, Tuple
 
+from ._calls import PageCall, _current
+from ._channel import Channel
 from ._errors import (
     ClosedError,
     HostCrashedError,
+    InvokeCancelledError,
     InvokeError,
     InvokeTimeoutError,
     TimeoutError,
 )
 from ._json import encode
+from ._state import StateMirror
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._app import App, Event
@@ -359,14 +364,31 @@ class Dispatcher:
         #: Bumped by a host crash: a call whose invoke was answered by a host that has crashed
         #: since can never get its result.
         self.epoch = 0
+        #: Calls pages made that a handler is answering, by call id.
+        self._incoming: Dict[int, PageCall] = {}
+        #: Open channels, by channel id.
+        self._channels: Dict[int, Channel] = {}
+        #: Channels the program is opening (channel_open called, not yet registered), and the
+        #: events for unknown channel ids that came meanwhile (in process the reply and the first
+        #: events race): taken by register_channel, dropped when no open is in progress.
+        self._opening = 0
+        self._early_channel_events: Dict[int, List["Event"]] = {}
+        #: The shared state as state-changed events showed it.
+        self._state = StateMirror()
         self._routes: Dict[str, Callable[["Event"], None]] = {
             "invoke-result": self._on_invoke_result,
             "invoke": self._on_invoke,
+            "invoke-cancelled": self._on_invoke_cancelled,
             "message": self._on_message,
             "webview-created": self._on_webview_created,
             "webview-destroyed": self._on_webview_destroyed,
             "window-destroyed": self._on_window_destroyed,
             "error": self._on_error,
+            "channel-open": self._on_channel_open,
+            "channel-message": self._on_channel_message,
+            "channel-close": self._on_channel_close,
+            "channel-ready": self._on_channel_ready,
+            "state-changed": self._on_state_changed,
         }
 
     # ---- subscriptions ------------------------------------------------------------------------
@@ -435,22 +457,53 @@ class Dispatcher:
         if handler is None:
             self._answer(call, False, f"no handler named {name}")
             return
-        self._executor.submit(self._run_handler, handler, call, name, args)
+        page_call = PageCall(call, name, list(args), event.webview)
+        with self._lock:
+            self._incoming[call] = page_call
+        self._executor.submit(self._run_handler, handler, page_call)
 
-    def _run_handler(self, handler: Callable[..., Any], call: int, name: str, args: List[Any]) -> None:
+    def _run_handler(self, handler: Callable[..., Any], page_call: PageCall) -> None:
+        call, name = page_call.id, page_call.name
+        if page_call.cancelled:
+            log.debug("transom: call %d to %r was given up before its handler ran", call, name)
+            with self._lock:
+                self._incoming.pop(call, None)
+            return
+        token = _current.set(page_call)
         try:
-            result = handler(*args)
+            result = handler(*page_call.args)
         except Exception as error:
             log.debug("transom: handler %r raised", name, exc_info=True)
             self._answer(call, False, _error_message(error))
             return
+        finally:
+            _current.reset(token)
         if inspect.isawaitable(result):
             self._run_coroutine(result, lambda value: self._answer(call, True, value),
-                                lambda error: self._answer(call, False, _error_message(error)))
+                                lambda error: self._answer(call, False, _error_message(error)),
+                                page_call)
         else:
             self._answer(call, True, result)
 
+    def _on_invoke_cancelled(self, event: "Event") -> None:
+        call = int(event.data.get("call", 0))
+        with self._lock:
+            page_call = self._incoming.pop(call, None)
+        if page_call is not None:
+            page_call._cancel(str(event.data.get("reason") or "the page gave up"))
+
+    def _cancel_incoming(self, reason: str) -> None:
+        with self._lock:
+            incoming, self._incoming = self._incoming, {}
+        for page_call in incoming.values():
+            page_call._cancel(reason)
+
     def _answer(self, call: int, ok: bool, value: Any) -> None:
+        with self._lock:
+            page_call = self._incoming.pop(call, None)
+        if page_call is not None and page_call.cancelled:
+            log.debug("transom: dropped the answer to call %d: the page gave up on it", call)
+            return
         backend = self._app._backend
         try:
             if ok:
@@ -478,6 +531,11 @@ class Dispatcher:
         for fn in listeners:
             self._executor.submit(self._run_listener, fn, (payload,))
 
+    def run_callback(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Runs ``fn(*args)`` on the callback executor (a coroutine function on the App's loop);
+        exceptions are logged."""
+        self._executor.submit(self._run_listener, fn, args)
+
     def _run_listener(self, fn: Callable[..., Any], args: Tuple[Any, ...]) -> None:
         try:
             result = fn(*args)
@@ -493,21 +551,180 @@ class Dispatcher:
         awaitable: Awaitable[Any],
         on_value: Optional[Callable[[Any], None]],
         on_error: Callable[[BaseException], None],
+        page_call: Optional[PageCall] = None,
     ) -> None:
         """Runs a coroutine on the App's loop (or the private loop); calls back with its outcome
-        on that loop's thread."""
+        on that loop's thread. With ``page_call``, the task is cancelled if the page gives up."""
+        loop = self._app._loop or self._private_loop.loop()
 
         async def wrapper() -> None:
+            if page_call is not None:
+                task = asyncio.current_task()
+                if task is None or not page_call._attach(task, loop):
+                    close = getattr(awaitable, "close", None)
+                    if close is not None:
+                        close()  # never started: no "never awaited" warning
+                    with self._lock:
+                        self._incoming.pop(page_call.id, None)
+                    return
+                _current.set(page_call)
             try:
                 value = await awaitable
+            except asyncio.CancelledError:
+                if page_call is not None and page_call.cancelled:
+                    log.debug("transom: handler %r cancelled: %s", page_call.name, page_call.cancel_reason)
+                    return
+                raise
             except Exception as error:
                 on_error(error)
                 return
             if on_value is not None:
                 on_value(value)
 
-        loop = self._app._loop or self._private_loop.loop()
         asyncio.run_coroutine_threadsafe(wrapper(), loop)
+
+    # ---- channels ------------------------------------------------------------------------------
+
+    def opening_channel(self) -> int:
+        """Called before the program opens a channel; returns the epoch to pass to
+        :meth:`register_channel` (or :meth:`open_failed`)."""
+        with self._lock:
+            self._opening += 1
+            return self.epoch
+
+    def open_failed(self) -> None:
+        with self._lock:
+            self._opening -= 1
+            if self._opening == 0:
+                self._early_channel_events.clear()
+
+    def register_channel(self, channel: Channel, epoch: int) -> None:
+        """Registers a channel the program has just opened; applies the events that came first."""
+        reason = None
+        with self._lock:
+            self._opening -= 1
+            early = self._early_channel_events.pop(channel.id, [])
+            if self._opening == 0:
+                self._early_channel_events.clear()
+            if epoch != self.epoch:
+                reason = "transom-host crashed"
+            elif self._ended:
+                reason = "the app was shut down"
+            else:
+                self._channels[channel.id] = channel
+                # Under the lock: events routed from now on come after these.
+                for event in early:
+                    self._channel_event(channel, event)
+        if reason is not None:
+            channel._finish(reason)
+
+    def forget_channel(self, channel: Channel) -> None:
+        """The program closed ``channel``."""
+        with self._lock:
+            if self._channels.get(channel.id) is channel:
+                del self._channels[channel.id]
+
+    def _channel_event(self, channel: Channel, event: "Event") -> None:
+        """Applies a channel event to its channel. Called with the lock held."""
+        event.channel = channel
+        if event.type == "channel-message":
+            channel._deliver(event.data.get("payload"))
+        elif event.type == "channel-ready":
+            channel._ready_now()
+        elif event.type == "channel-close":
+            self._channels.pop(channel.id, None)
+            reason = str(event.data.get("reason") or "closed")
+            # _finish runs callbacks through the executor; it only takes the channel's lock.
+            channel._finish(reason)
+
+    def _on_channel_event(self, event: "Event") -> None:
+        channel_id = event.data.get("channel")
+        if not isinstance(channel_id, int):
+            return
+        with self._lock:
+            channel = self._channels.get(channel_id)
+            if channel is not None:
+                self._channel_event(channel, event)
+            elif self._opening > 0:
+                self._early_channel_events.setdefault(channel_id, []).append(event)
+
+    _on_channel_message = _on_channel_event
+    _on_channel_ready = _on_channel_event
+    _on_channel_close = _on_channel_event
+
+    def _on_channel_open(self, event: "Event") -> None:
+        webview = event.webview
+        channel_id = event.data.get("channel")
+        if webview is None or not isinstance(channel_id, int):
+            return
+        name = str(event.data.get("name", ""))
+        channel = Channel(self._app, webview, channel_id, name, "page")
+        event.channel = channel
+        handler = webview._channel_handlers.get(name) or self._app._channel_handlers.get(name)
+        if handler is None:
+            # Like a page without a host.onChannel handler: close it (the page's side ends with
+            # "closed by the program"). Not waiting: this may be the thread that reads replies.
+            try:
+                self._app._backend.channel_close(channel_id, wait=False)
+            except Exception as error:
+                log.debug("transom: could not close channel %d: %s", channel_id, error)
+            channel._finish(f"no channel handler named {name}")
+            return
+        with self._lock:
+            if self._ended:
+                channel._finish("the app was shut down")
+                return
+            self._channels[channel_id] = channel
+        self._executor.submit(self._run_channel_handler, handler, channel)
+
+    def _run_channel_handler(self, handler: Callable[..., Any], channel: Channel) -> None:
+        def failed(error: BaseException) -> None:
+            log.error("transom: channel handler %r raised; closing channel %r", handler, channel.name,
+                      exc_info=(type(error), error, error.__traceback__))
+            channel.close()
+
+        try:
+            result = handler(channel)
+        except Exception as error:
+            failed(error)
+            return
+        if inspect.isawaitable(result):
+            self._run_coroutine(result, None, failed)
+
+    def _close_channels(self, reason: str) -> None:
+        with self._lock:
+            channels, self._channels = self._channels, {}
+            self._early_channel_events.clear()
+        for channel in channels.values():
+            channel._finish(reason)
+
+    # ---- shared state --------------------------------------------------------------------------
+
+    def state_keys(self) -> List[str]:
+        with self._lock:
+            return self._state.keys()
+
+    def state_written(self, key: str) -> None:
+        with self._lock:
+            self._state.written.add(key)
+
+    def _on_state_changed(self, event: "Event") -> None:
+        key = event.data.get("key")
+        version = event.data.get("version")
+        if not isinstance(key, str) or not isinstance(version, int):
+            return
+        value = event.data.get("value")
+        with self._lock:
+            newer, had_value, old = self._state.change(key, version, value)
+        if not newer:
+            return  # an older write the core ordered before the one already seen
+        watchers = list(self._app._state_watchers.get(key, ()))
+        if not watchers:
+            return
+        if had_value and encode(old) == encode(value):
+            return  # the view did not change
+        for fn in watchers:
+            self._executor.submit(self._run_listener, fn, (value, old))
 
     # ---- windows and webviews ------------------------------------------------------------------
 
@@ -564,6 +781,10 @@ class Dispatcher:
     def host_crashed(self, info: Dict[str, Any]) -> None:
         # Every pending call raises at once, then the lost windows are forgotten and reported.
         self._fail_calls("transom-host crashed before the page answered", "HOST_CRASHED")
+        self._close_channels("transom-host crashed")
+        self._cancel_incoming("transom-host crashed")
+        with self._lock:
+            self._state.clear()
         lost = self._app._lose_everything()
         info = dict(info)
         info["windows"] = [w.id for w in lost]
@@ -584,6 +805,8 @@ class Dispatcher:
             self._ended = True
             subscribers, self._subscribers = self._subscribers, []
         self._fail_calls("the app was shut down", "TRANSOM_ERROR_CLOSED")
+        self._close_channels("the app was shut down")
+        self._cancel_incoming("the app was shut down")
         self._app._mark_closed()
         for stream in subscribers:
             stream._end()
@@ -599,10 +822,16 @@ def _complete(future: "concurrent.futures.Future[Any]", data: Dict[str, Any], na
             return
         code = data.get("code")
         message = str(data.get("error", "the call failed"))
-        cls = InvokeTimeoutError if code == "TRANSOM_ERROR_TIMEOUT" else InvokeError
+        cls = _INVOKE_ERRORS.get(str(code), InvokeError)
         future.set_exception(cls(message, code, name=name, call=call))
     except concurrent.futures.InvalidStateError:  # cancelled meanwhile
         pass
+
+
+_INVOKE_ERRORS = {
+    "TRANSOM_ERROR_TIMEOUT": InvokeTimeoutError,
+    "TRANSOM_ERROR_CANCELLED": InvokeCancelledError,
+}
 
 
 def _error_message(error: BaseException) -> str:
