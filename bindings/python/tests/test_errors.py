@@ -19,7 +19,8 @@ def test_every_result_code_has_a_class() -> None:
         1: transom.NullArgumentError, 2: transom.InvalidUtf8Error, 3: transom.InvalidJsonError,
         4: transom.InvalidArgumentError, 5: transom.NotFoundError, 6: transom.ClosedError,
         7: transom.TimeoutError, 8: transom.TooLargeError, 9: transom.UnsupportedError,
-        10: transom.PlatformError, 11: transom.PanicError,
+        10: transom.PlatformError, 11: transom.PanicError, 12: transom.WouldBlockError,
+        13: transom.CancelledError,
     }
     for number, cls in expected.items():
         error = error_for_code(cls.default_code, f"{cls.default_code}: detail")
@@ -32,6 +33,9 @@ def test_every_result_code_has_a_class() -> None:
     assert issubclass(transom.TimeoutError, TimeoutError)
     assert issubclass(transom.InvalidArgumentError, ValueError)
     assert issubclass(transom.NotFoundError, LookupError)
+    assert issubclass(transom.InvokeCancelledError, transom.InvokeError)
+    assert issubclass(transom.InvokeCancelledError, transom.CancelledError)
+    assert issubclass(transom.ChannelClosedError, transom.NotFoundError)
 
 
 def test_bad_app_arguments() -> None:

@@ -13,7 +13,7 @@ import time
 import pytest
 
 import transom
-from conftest import WAIT, open_page
+from conftest import MODEL_PAGE, WAIT, open_page, wait_until
 
 
 def _kill(app: transom.App) -> float:
@@ -84,6 +84,49 @@ def test_crash_fails_pending_calls_and_restarts() -> None:
         assert app.windows == []
         _, new_webview, new_stream = open_page(app)
         assert new_webview.invoke("add", 1, 1, timeout=WAIT) == 2
+    finally:
+        app.close()
+
+
+def test_crash_closes_channels_and_forgets_the_state() -> None:
+    app = transom.App(mode="host")
+    try:
+        _, webview, stream = open_page(app, MODEL_PAGE)
+        app.state["theme"] = "dark"
+        held = webview.channel("hold")
+        for _ in range(4):
+            held.send(b"x" * (1 << 20), timeout=WAIT)
+        echo = webview.channel("echo")
+        outcomes: list = []
+
+        def blocked_send() -> None:
+            try:
+                held.send(b"x" * (1 << 20))
+            except transom.TransomError as error:
+                outcomes.append(error)
+
+        reader_results: list = []
+        reader = threading.Thread(target=lambda: reader_results.append(list(echo)))
+        sender = threading.Thread(target=blocked_send)
+        reader.start()
+        sender.start()
+        time.sleep(0.2)
+        assert sender.is_alive() and reader.is_alive()
+        killed_at = _kill(app)
+        sender.join(WAIT)
+        reader.join(WAIT)
+        assert time.monotonic() - killed_at < 2
+        assert isinstance(outcomes[0], transom.ChannelClosedError)
+        assert outcomes[0].reason == "transom-host crashed"
+        assert reader_results == [[]] and echo.close_reason == "transom-host crashed"
+        assert list(app.state) == []
+        stream.wait_for("host-restarted", timeout=WAIT)
+        with pytest.raises(KeyError):
+            app.state["theme"]  # the new host starts with an empty state
+        _, new_webview, _ = open_page(app, MODEL_PAGE)
+        channel = new_webview.channel("echo")
+        channel.send("again")
+        assert channel.recv(timeout=WAIT) == "again"
     finally:
         app.close()
 
