@@ -13,7 +13,7 @@ import time
 import pytest
 
 import transom
-from conftest import MODEL_PAGE, WAIT, open_page, wait_until
+from conftest import MODEL_PAGE, WAIT, open_page
 
 
 def _kill(app: transom.App) -> float:

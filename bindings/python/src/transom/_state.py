@@ -8,9 +8,9 @@ receives to know the keys and to give watchers the old value.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, Iterator, KeysView, List, MutableMapping, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterator, KeysView, List, MutableMapping, Set, Tuple
 
-from ._errors import NotFoundError, UnsupportedError
+from ._errors import InvalidArgumentError, NotFoundError, UnsupportedError
 from ._json import check_text, encode
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -29,12 +29,10 @@ def check_key(key: Any) -> str:
         InvalidArgumentError: not a str, empty, too long, holds a NUL. InvalidUtf8Error: a lone
             surrogate.
     """
-    from ._errors import InvalidArgumentError
-
-    key = check_text(key, "state key", allow_empty=False)
-    if len(key.encode("utf-8")) > MAX_KEY_BYTES:
+    text = check_text(key, "state key", allow_empty=False)
+    if len(text.encode("utf-8")) > MAX_KEY_BYTES:
         raise InvalidArgumentError(f"state key must be 1 to {MAX_KEY_BYTES} bytes long")
-    return key
+    return text
 
 
 class SharedState(MutableMapping[str, Any]):
@@ -126,7 +124,7 @@ class StateMirror:
 
     def __init__(self) -> None:
         self.values: Dict[str, Tuple[int, Any]] = {}
-        self.written: set = set()
+        self.written: Set[str] = set()
 
     def keys(self) -> List[str]:
         return list(set(self.values) | self.written)
