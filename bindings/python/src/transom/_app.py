@@ -456,7 +456,9 @@ class Webview(_EventTarget):
         return _listener_decorator(register, fn)
 
     def remove_channel_handler(self, name: str) -> None:
-        """Removes the :meth:`on_channel` handler of ``name`` (no error if there is none)."""
+        """Removes the :meth:`on_channel` handler of ``name`` (no error if there is none).
+        Channels the page opens with that name are then closed, unless the App has a handler.
+        Thread: any."""
         self._channel_handlers.pop(name, None)
 
     # ---- calls from the page -------------------------------------------------------------------
@@ -1041,7 +1043,8 @@ class App(_EventTarget):
     def on_channel(self, name: str, fn: Optional[F] = None) -> Any:
         """Like :meth:`Webview.on_channel`, for every webview of the app: used when the page's
         webview has no handler of that name itself. ``channel.webview`` says which page opened
-        it."""
+        it. Thread: see the package docs, "Threads". Raises: InvalidArgumentError (bad name, not
+        a function). Returns ``fn``."""
         name = _check_id_text(name, "channel name")
 
         def register(f: Callable[..., Any]) -> None:
@@ -1050,7 +1053,8 @@ class App(_EventTarget):
         return _listener_decorator(register, fn)
 
     def remove_channel_handler(self, name: str) -> None:
-        """Removes the app-wide :meth:`on_channel` handler of ``name`` (no error if none)."""
+        """Removes the app-wide :meth:`on_channel` handler of ``name`` (no error if none).
+        Thread: any."""
         self._channel_handlers.pop(name, None)
 
     # ---- shared state --------------------------------------------------------------------------
@@ -1089,7 +1093,8 @@ class App(_EventTarget):
         return _listener_decorator(register, fn)
 
     def unwatch_state(self, key: str, fn: Callable[[Any, Any], Any]) -> None:
-        """Removes a watcher added with :meth:`watch_state` (no error if it is not there)."""
+        """Removes a watcher added with :meth:`watch_state` (no error if it is not there).
+        Thread: any."""
         with self._lock:
             watchers = self._state_watchers.get(key)
             if watchers and fn in watchers:

@@ -129,6 +129,8 @@ class Call:
             raise self._cancelled_error() from None
 
     def __await__(self) -> Generator[Any, None, Any]:
+        """``await call``: the page's answer (as :meth:`result`), without blocking the loop, in
+        any running loop. A cancelled await cancels the call (see :meth:`cancel`)."""
         return self._wait().__await__()
 
 

@@ -332,7 +332,7 @@ class Channel:
 
     def off_message(self, fn: Callable[[Any], Any]) -> None:
         """Removes a callback added with :meth:`on_message` (no error if it is not there). With
-        none left, messages wait for :meth:`recv` again."""
+        none left, messages wait for :meth:`recv` again. Thread: any."""
         with self._lock:
             if fn in self._message_callbacks:
                 self._message_callbacks.remove(fn)

@@ -94,6 +94,7 @@ class SharedState(MutableMapping[str, Any]):
         return True
 
     def __iter__(self) -> Iterator[str]:
+        """The known keys (see the class docs), sorted."""
         return iter(sorted(self._app._dispatcher.state_keys()))
 
     def __len__(self) -> int:
