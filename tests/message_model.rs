@@ -345,6 +345,7 @@ fn bytes_both_ways() {
         &app,
         &page(
             "host.on('blob', (b) => host.send('blob-info', {isBytes: b instanceof Uint8Array, len: b.length, sum: b.reduce((s, x) => s + x, 0)}));
+             host.on('reuse', () => { const b = new Uint8Array(1); for (let i = 0; i < 3; i++) { b[0] = i; host.send('reused', b); } });
              host.on('make', (n) => { const b = new Uint8Array(n); for (let i = 0; i < n; i++) b[i] = i % 251; host.send('bytes-up', b); host.send('after-bytes', n); });",
         ),
     );
@@ -362,6 +363,12 @@ fn bytes_both_ways() {
     assert!(bytes.iter().enumerate().all(|(i, b)| *b as usize == i % 251));
     // Order is kept around the upload.
     assert_eq!(wait_message(&app, "after-bytes"), json!(300_000));
+    // Bytes are taken when sent: a buffer reused right after `send` does not change what went.
+    app.post(webview, "reuse", "null").unwrap();
+    for i in 0..3u8 {
+        let (event, _) = wait_for(&app, "reused", |e, v| e.kind() == EventKind::Message && v["channel"] == "reused");
+        assert_eq!(event.bytes().unwrap(), &[i]);
+    }
 }
 
 #[test]

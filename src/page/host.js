@@ -112,9 +112,11 @@
     }
     return text;
   }
+  /** A copy of binary data, taken when it is sent: the caller may reuse its buffer at once, while
+   *  the upload happens later. */
   function asBytes(data) {
-    if (data instanceof ArrayBuffer) return new Uint8Array(data);
-    if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    if (data instanceof ArrayBuffer) return new Uint8Array(data.slice(0));
+    if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
     return null;
   }
   let nextUpload = 1;
