@@ -123,10 +123,13 @@ class InProcessBackend(Backend):
             data: Optional[bytes] = None
             try:
                 text = lib.event_json(event) or b"{}"
-                # Binary messages: their bytes belong to the event; copy them before the free.
-                pointer = lib.event_bytes(event, ctypes.byref(length))
-                if pointer:
-                    data = ctypes.string_at(pointer, length.value) if length.value else b""
+                # Binary messages (a "bytes" field): their bytes belong to the event; copy them
+                # before the free. Other events skip the call (a payload mentioning "bytes": only
+                # costs the call).
+                if b'"bytes":' in text:
+                    pointer = lib.event_bytes(event, ctypes.byref(length))
+                    if pointer:
+                        data = ctypes.string_at(pointer, length.value) if length.value else b""
             finally:
                 lib.event_free(event)
             try:
