@@ -9,7 +9,8 @@ export declare function packageDir(): string;
 /** libtransom for Bun and Deno: `library` option, `TRANSOM_LIBRARY`, bundled, checkout; else the
  *  bare file name, which the system's loader looks up (`LD_LIBRARY_PATH`, ldconfig). */
 export declare function findLibrary(override?: string): string;
-/** The Node addon: `addon` option, `TRANSOM_NODE_ADDON`, bundled `native/transom.node`, checkout. */
+/** The Node addon: `addon` option, `TRANSOM_NODE_ADDON`, bundled `native/transom.node` (or the
+ *  release archives' `transom.PLATFORM.node`, e.g. `transom.linux-x64.node`), checkout. */
 export declare function findAddon(override?: string): string | undefined;
 /** transom-host: `host` option, `TRANSOM_HOST`, bundled, checkout, then `PATH`. */
 export declare function findHost(override?: string): string | undefined;

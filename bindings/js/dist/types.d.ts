@@ -129,6 +129,19 @@ export interface WebviewOptions {
     userAgent?: string;
     /** `"#rrggbb"` or `"#rrggbbaa"`. */
     backgroundColor?: string;
+    /** A folder served at `transom://app/` (with neither `url` nor `html`, the page opened). */
+    assets?: string;
+    /** The Content-Security-Policy of every asset (`""`: none; default: a strict one). */
+    csp?: string;
+    /** `false`: pages get no `window.host` at all (untrusted content). Default true. */
+    bridge?: boolean;
+    /** Main-frame navigations allowed (URL prefixes, `https://*.host`, or `"*"`); others are
+     *  refused and reported as `navigation-blocked`. */
+    navigation?: {
+        allow: string[];
+    };
+    /** What `window.open` and `target=_blank` do: `"block"` (default) or `"browser"`. */
+    newWindows?: "block" | "browser";
 }
 interface WindowEvent<T extends string> {
     type: T;
@@ -207,7 +220,24 @@ export type TransomEvent = WindowEvent<"window-created"> | WindowEvent<"close-re
 } | (WebviewEvent<"invoke-cancelled"> & {
     call: number;
     reason: string;
-}) | HostCrashedEvent | HostRestartedEvent;
+}) | (WebviewEvent<"navigation-blocked"> & {
+    url: string;
+}) | (WebviewEvent<"new-window-requested"> & {
+    url: string;
+    action: "blocked" | "opened-in-browser";
+}) | (WindowEvent<"scale-changed"> & {
+    scale: number;
+}) | (WindowEvent<"theme-changed"> & {
+    theme: "light" | "dark";
+}) | WindowEvent<"minimized"> | WindowEvent<"maximized"> | WindowEvent<"restored"> | (WebviewEvent<"file-hover"> & {
+    paths: string[];
+    x: number;
+    y: number;
+}) | (WebviewEvent<"file-drop"> & {
+    paths: string[];
+    x: number;
+    y: number;
+}) | WebviewEvent<"file-drop-cancelled"> | HostCrashedEvent | HostRestartedEvent;
 /** Host mode: `transom-host` died. Every pending call was rejected with
  *  `TRANSOM_ERROR_HOST_CRASHED`; its windows are gone (each gets a `window-destroyed` with
  *  `reason: "host-crashed"` after this event). */

@@ -66,10 +66,10 @@ function platformName(linux: string, mac: string, windows: string): string {
   return process.platform === "win32" ? windows : process.platform === "darwin" ? mac : linux;
 }
 
-/** Candidate paths of a native file: bundled in `native/`, then `target/release` and
- *  `target/debug` of a checkout above the package, then of one above the working directory. */
-function candidates(bundled: string, built: string): string[] {
-  const list = [join(packageDir(), "native", bundled)];
+/** `target/release/NAME` and `target/debug/NAME` of a checkout above the package, then of one
+ *  above the working directory (pairs, in that order). */
+function candidates(built: string): string[] {
+  const list: string[] = [];
   let cwd: string | undefined;
   try {
     cwd = process.cwd();
@@ -81,32 +81,51 @@ function candidates(bundled: string, built: string): string[] {
   return list;
 }
 
-function find(what: string, override: string | undefined, variable: string, bundled: string, built: string): string | undefined {
+function modified(path: string): number {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
+function find(what: string, override: string | undefined, variable: string, bundled: string[], built: string): string | undefined {
   const explicit = override ?? env(variable);
   if (explicit) {
     if (!isFile(explicit)) throw new TransomError("TRANSOM_ERROR_NOT_AVAILABLE", `${what}: ${explicit} (from ${override ? "options" : variable}) is not a file`);
     return explicit;
   }
-  return candidates(bundled, built).find(isFile);
+  const inPackage = bundled.map((name) => join(packageDir(), "native", name)).find(isFile);
+  if (inPackage) return inPackage;
+  // A checkout: the newer of target/release and target/debug.
+  const list = candidates(built);
+  for (let i = 0; i < list.length; i += 2) {
+    const present = list.slice(i, i + 2).filter(isFile).sort((a, b) => modified(b) - modified(a));
+    if (present.length) return present[0];
+  }
+  return undefined;
 }
 
 /** libtransom for Bun and Deno: `library` option, `TRANSOM_LIBRARY`, bundled, checkout; else the
  *  bare file name, which the system's loader looks up (`LD_LIBRARY_PATH`, ldconfig). */
 export function findLibrary(override?: string): string {
   const name = platformName("libtransom.so", "libtransom.dylib", "transom.dll");
-  return find("the transom library", override, "TRANSOM_LIBRARY", name, name) ?? name;
+  return find("the transom library", override, "TRANSOM_LIBRARY", [name], name) ?? name;
 }
 
-/** The Node addon: `addon` option, `TRANSOM_NODE_ADDON`, bundled `native/transom.node`, checkout. */
+/** The Node addon: `addon` option, `TRANSOM_NODE_ADDON`, bundled `native/transom.node` (or the
+ *  release archives' `transom.PLATFORM.node`, e.g. `transom.linux-x64.node`), checkout. */
 export function findAddon(override?: string): string | undefined {
   const built = platformName("libtransom_node.so", "libtransom_node.dylib", "transom_node.dll");
-  return find("the transom Node addon", override, "TRANSOM_NODE_ADDON", "transom.node", built);
+  const os = platformName("linux", "macos", "windows");
+  const platform = `${os}-${process.arch === "arm64" ? "arm64" : "x64"}`;
+  return find("the transom Node addon", override, "TRANSOM_NODE_ADDON", ["transom.node", `transom.${platform}.node`], built);
 }
 
 /** transom-host: `host` option, `TRANSOM_HOST`, bundled, checkout, then `PATH`. */
 export function findHost(override?: string): string | undefined {
   const name = platformName("transom-host", "transom-host", "transom-host.exe");
-  const found = find("transom-host", override, "TRANSOM_HOST", name, name);
+  const found = find("transom-host", override, "TRANSOM_HOST", [name], name);
   if (found) return found;
   for (const dir of (env("PATH") ?? "").split(delimiter)) {
     if (dir && isFile(join(dir, name))) return join(dir, name);

@@ -143,6 +143,17 @@ export interface WebviewOptions {
   userAgent?: string;
   /** `"#rrggbb"` or `"#rrggbbaa"`. */
   backgroundColor?: string;
+  /** A folder served at `transom://app/` (with neither `url` nor `html`, the page opened). */
+  assets?: string;
+  /** The Content-Security-Policy of every asset (`""`: none; default: a strict one). */
+  csp?: string;
+  /** `false`: pages get no `window.host` at all (untrusted content). Default true. */
+  bridge?: boolean;
+  /** Main-frame navigations allowed (URL prefixes, `https://*.host`, or `"*"`); others are
+   *  refused and reported as `navigation-blocked`. */
+  navigation?: { allow: string[] };
+  /** What `window.open` and `target=_blank` do: `"block"` (default) or `"browser"`. */
+  newWindows?: "block" | "browser";
 }
 
 // ---- events --------------------------------------------------------------------------------------
@@ -185,6 +196,16 @@ export type TransomEvent =
   | (WebviewEvent<"channel-ready"> & { channel: number })
   | { type: "state-changed"; key: string; value: unknown; version: number; source: "host" | "page"; window?: number; webview?: number }
   | (WebviewEvent<"invoke-cancelled"> & { call: number; reason: string })
+  | (WebviewEvent<"navigation-blocked"> & { url: string })
+  | (WebviewEvent<"new-window-requested"> & { url: string; action: "blocked" | "opened-in-browser" })
+  | (WindowEvent<"scale-changed"> & { scale: number })
+  | (WindowEvent<"theme-changed"> & { theme: "light" | "dark" })
+  | WindowEvent<"minimized">
+  | WindowEvent<"maximized">
+  | WindowEvent<"restored">
+  | (WebviewEvent<"file-hover"> & { paths: string[]; x: number; y: number })
+  | (WebviewEvent<"file-drop"> & { paths: string[]; x: number; y: number })
+  | WebviewEvent<"file-drop-cancelled">
   | HostCrashedEvent
   | HostRestartedEvent;
 
