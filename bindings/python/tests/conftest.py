@@ -91,9 +91,8 @@ MODEL_PAGE = """<!doctype html><html><head><title>model page</title></head><body
   host.on('more', async ({ name, messages }) => {
     for (const m of messages) await opened.get(name).send(make(m));
   });
-  // A stream from the page: count messages of size bytes whose first 4 bytes count up. A fresh
-  // buffer per message unless `reuse` (the runtime reads a buffer when it uploads it, not when
-  // send is called: see test_bytes.py).
+  // A stream from the page: count messages of size bytes whose first 4 bytes count up; a fresh
+  // buffer per message, or one buffer changed after each send with `reuse`.
   host.on('stream', async ({ name, count, size, reuse }) => {
     const ch = host.channel(name);
     let chunk = new Uint8Array(size);

@@ -5,12 +5,13 @@ typed arrays arrive as Python bytes; window.send and broadcast; limits."""
 from __future__ import annotations
 
 import os
+import struct
 import threading
 
 import pytest
 
 import transom
-from conftest import MODEL_PAGE, WAIT, message, open_page
+from conftest import MODEL_PAGE, WAIT, message, open_page, wait_until
 
 
 def test_program_bytes_reach_the_page_as_uint8array(app: transom.App, model) -> None:
@@ -117,14 +118,14 @@ def test_bytes_over_the_limit(mode: str) -> None:
         assert message(stream, "bounced") == bytes(1000)
 
 
-@pytest.mark.xfail(
-    reason="core bug: src/page/host.js asBytes (line 115-118) keeps a view of the page's buffer and "
-    "the upload (line 131) reads it later, so bytes changed after host.send returned are what "
-    "is sent",
-    strict=False,
-)
 def test_page_bytes_are_taken_when_sent(app: transom.App, model) -> None:
+    """The page may change its buffer right after host.send / channel.send: what was sent stays."""
     _, webview, stream = model
     webview.send("send-reused", None)
     got = [message(stream, "reused") for _ in range(3)]
     assert got == [b"\x00", b"\x01", b"\x02"]
+    channels = []
+    webview.on_channel("reused-stream", channels.append)
+    webview.send("stream", {"name": "reused-stream", "count": 50, "size": 1024, "reuse": True})
+    wait_until(lambda: channels, what="the page's channel")
+    assert [struct.unpack_from("<I", piece)[0] for piece in channels[0]] == list(range(50))
