@@ -10,7 +10,8 @@
 #   5. quickstarts: `npm install ./bindings/js` and `bun add ./bindings/js` in fresh projects
 #      under target/js-tests, a Deno import by path: each runs a short hello;
 #   6. bun test, deno test and node --test, each in-process and through transom-host, with real
-#      windows under xvfb-run (unless a display is set).
+#      windows under xvfb-run (unless a display is set);
+#   7. idle CPU of each runtime's process tree with one window open (must stay under 1 % of a core).
 # Prints each runner's summary line and exits non-zero if anything failed. Arguments: none.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -109,6 +110,15 @@ for mode in in-process host; do
   line=$(grep -E "^ℹ (tests|pass|fail) " "$log" | tr '\n' ' ' | sed 's/ℹ //g')
   [ $status -eq 0 ] && note "node --test ($mode): $line" || { fail "node --test ($mode): ${line:-no summary} (log: $log)"; tail -60 "$log"; }
 done
+
+echo "== idle CPU: one window open and idle, whole process tree, 10 s per runtime and mode"
+cd "$here"
+if run_gui node scripts/idle-cpu.mjs 10 > "$work/idle-cpu.log" 2>&1; then
+  grep -E "% of one core" "$work/idle-cpu.log" | tee -a "$summary"
+else
+  grep -E "% of one core|did not start" "$work/idle-cpu.log" | tee -a "$summary"
+  fail "idle CPU at or above 1 % of a core (log: $work/idle-cpu.log)"
+fi
 
 echo
 echo "== summary"
