@@ -38,6 +38,7 @@ export declare class App<S = AnyIpc> {
     readonly closed: Promise<void>;
     private readonly creating;
     private readonly early;
+    private readonly expected;
     private readonly calls;
     private readonly stateValues;
     private readonly stateWatchers;

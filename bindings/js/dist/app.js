@@ -198,6 +198,7 @@ export class App {
     /** @internal */ _channels = new Map();
     creating = new Map();
     early = new Map();
+    expected = new Set();
     calls = new Map();
     stateValues = new Map();
     stateWatchers = new Map();
@@ -297,8 +298,13 @@ export class App {
         const payload = toJson(data, "the payload");
         await this._run('{"cmd":"post","' + target + '":' + webview + ',"channel":' + quoted + ',"payload":' + payload + "}");
     }
+    /** @internal A create command's reply gave `id`: its `*-created` (or `error`) event follows. */
+    _expect(id) {
+        this.expected.add(id);
+    }
     /** @internal Waits for the `*-created` event of a new id (or its `error` event). */
     _created(id) {
+        this.expected.delete(id);
         if (this.early.has(id)) {
             const error = this.early.get(id);
             this.early.delete(id);
@@ -319,6 +325,7 @@ export class App {
         await this._run('{"cmd":"window.create","options":' + json + "}", (reply) => {
             window = new Window(this, reply.window);
             this._windows.set(window.id, window);
+            this._expect(window.id);
             this.updateAlive();
         });
         try {
@@ -607,9 +614,8 @@ export class App {
                 waiting.resolve();
             this.updateAlive();
         }
-        else if (this._windows.has(id) || this._webviews.has(id)) {
-            // The creator has the id but is not waiting yet (host mode: the reply and the event came
-            // in one read).
+        else if (this.expected.delete(id)) {
+            // The creator has the id but is not waiting yet.
             this.early.set(id, error);
         }
     }
@@ -713,6 +719,7 @@ export class App {
             waiting.reject(error());
         }
         this.early.clear();
+        this.expected.clear();
         for (const channel of Array.from(this._channels.values()))
             channel._finish("transom-host crashed", error());
         this.dispatch({ type: "host-crashed", ...info });
@@ -840,6 +847,7 @@ export class Window {
             webview = new Webview(this.app, this, reply.webview);
             this.view = webview;
             this.app._webviews.set(webview.id, webview);
+            this.app._expect(webview.id);
         });
         try {
             await this.app._created(webview.id);

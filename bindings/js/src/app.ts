@@ -240,6 +240,7 @@ export class App<S = AnyIpc> {
   /** @internal */ readonly _channels = new Map<number, Channel<any>>();
   private readonly creating = new Map<number, Deferred<void>>();
   private readonly early = new Map<number, TransomError | null>();
+  private readonly expected = new Set<number>();
   private readonly calls = new Map<number, { resolve(v: unknown): void; reject(e: unknown): void; cleanup(): void }>();
   private readonly stateValues = new Map<string, { version: number; value: unknown }>();
   private readonly stateWatchers = new Map<string, Listeners<[unknown, unknown]>>();
@@ -343,8 +344,14 @@ export class App<S = AnyIpc> {
     await this._run('{"cmd":"post","' + target + '":' + webview + ',"channel":' + quoted + ',"payload":' + payload + "}");
   }
 
+  /** @internal A create command's reply gave `id`: its `*-created` (or `error`) event follows. */
+  _expect(id: number): void {
+    this.expected.add(id);
+  }
+
   /** @internal Waits for the `*-created` event of a new id (or its `error` event). */
   _created(id: number): Promise<void> {
+    this.expected.delete(id);
     if (this.early.has(id)) {
       const error = this.early.get(id);
       this.early.delete(id);
@@ -366,6 +373,7 @@ export class App<S = AnyIpc> {
     await this._run('{"cmd":"window.create","options":' + json + "}", (reply) => {
       window = new Window<W>(this, reply.window);
       this._windows.set(window.id, window);
+      this._expect(window.id);
       this.updateAlive();
     });
     try {
@@ -663,9 +671,8 @@ export class App<S = AnyIpc> {
       if (error) waiting.reject(error);
       else waiting.resolve();
       this.updateAlive();
-    } else if (this._windows.has(id) || this._webviews.has(id)) {
-      // The creator has the id but is not waiting yet (host mode: the reply and the event came
-      // in one read).
+    } else if (this.expected.delete(id)) {
+      // The creator has the id but is not waiting yet.
       this.early.set(id, error);
     }
   }
@@ -767,6 +774,7 @@ export class App<S = AnyIpc> {
       waiting.reject(error());
     }
     this.early.clear();
+    this.expected.clear();
     for (const channel of Array.from(this._channels.values())) channel._finish("transom-host crashed", error());
     this.dispatch({ type: "host-crashed", ...info });
     for (const window of Array.from(this._windows.values())) {
@@ -886,6 +894,7 @@ export class Window<S = AnyIpc> {
       webview = new Webview<W>(this.app, this as unknown as Window<W>, reply.webview);
       this.view = webview as unknown as Webview<S>;
       this.app._webviews.set(webview.id, webview);
+      this.app._expect(webview.id);
     });
     try {
       await this.app._created(webview.id);
