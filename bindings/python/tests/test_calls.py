@@ -180,7 +180,7 @@ def test_a_queued_handler_is_not_run_after_the_page_gave_up(app: transom.App, mo
     @webview.on("pong")
     def block_the_callbacks(_):
         busy.set()
-        time.sleep(0.8)  # the callback thread is busy: the page's call waits behind this
+        time.sleep(1.5)  # the callback thread is busy: the page's call waits behind this
 
     webview.handle("queued", lambda: ran.append("queued") or "value")
     webview.send("ping", None)
