@@ -296,6 +296,16 @@ export class App {
             return;
         }
         const payload = toJson(data, "the payload");
+        const direct = this._backend.direct;
+        if (direct && !this.isClosed) {
+            try {
+                direct.post(target, webview, channel, payload);
+            }
+            catch (error) {
+                throw toTransomError(error);
+            }
+            return;
+        }
         await this._run('{"cmd":"post","' + target + '":' + webview + ',"channel":' + quoted + ',"payload":' + payload + "}");
     }
     /** @internal A create command's reply gave `id`: its `*-created` (or `error`) event follows. */
@@ -622,7 +632,17 @@ export class App {
     answer(event, webview) {
         const call = event.call;
         const fn = webview?._handler(event.name) ?? this.handlers.get(event.name);
+        const direct = this._backend.direct;
         const reject = (message) => {
+            if (direct && !this.isClosed) {
+                try {
+                    direct.reject(call, message);
+                }
+                catch {
+                    // The page went away or gave up: nobody waits.
+                }
+                return;
+            }
             this._run('{"cmd":"reject","call":' + call + ',"message":' + JSON.stringify(message) + "}").catch(() => { });
         };
         const resolve = (value) => {
@@ -634,11 +654,21 @@ export class App {
                 reject("handler result is not JSON: " + messageOf(error));
                 return;
             }
-            this._run('{"cmd":"resolve","call":' + call + ',"value":' + text + "}").catch((error) => {
+            const failed = (error) => {
                 // The page went away or gave up (NOT_FOUND): nobody waits. Too large: tell the page.
                 if (error instanceof TransomError && error.code === "TRANSOM_ERROR_TOO_LARGE")
                     reject(error.message);
-            });
+            };
+            if (direct && !this.isClosed) {
+                try {
+                    direct.resolve(call, text);
+                }
+                catch (error) {
+                    failed(toTransomError(error));
+                }
+                return;
+            }
+            this._run('{"cmd":"resolve","call":' + call + ',"value":' + text + "}").catch(failed);
         };
         if (!fn) {
             reject("no handler named " + event.name);
@@ -1131,7 +1161,11 @@ export class Channel {
         const bytes = asBytes(data);
         if (bytes)
             return this.app._backend.channelSendBytes(this.channelId, bytes);
-        return this.app._runNow('{"cmd":"channel.send","channel":' + this.channelId + ',"payload":' + toJson(data, "the message") + "}");
+        const payload = toJson(data, "the message");
+        const direct = this.app._backend.direct;
+        if (direct && !this.app.isClosedNow)
+            return direct.channelSend(this.channelId, payload);
+        return this.app._runNow('{"cmd":"channel.send","channel":' + this.channelId + ',"payload":' + payload + "}");
     }
     async pump() {
         if (this.pumping)

@@ -36,6 +36,17 @@ export interface Backend {
      * before their events).
      */
     run(command: string, onReply?: (reply: string) => void): string | Promise<string>;
+    /**
+     * In-process backends call the library directly for the frequent commands (no command or reply
+     * JSON); each throws a TransomError. Without them the core uses `run`.
+     */
+    direct?: {
+        /** `payload` (JSON text) on `channel` to a webview (0: all) or to a window's webview. */
+        post(target: "webview" | "window", id: number, channel: string, payload: string): void;
+        resolve(call: number, value: string): void;
+        reject(call: number, message: string): void;
+        channelSend(channel: number, payload: string): void;
+    };
     /** Bytes to the page of `webview` (0: every webview) on `channel`. */
     postBytes(webview: number, channel: string, bytes: Uint8Array): void | Promise<void>;
     /** Bytes through channel `channel` (TRANSOM_ERROR_WOULD_BLOCK while the page is behind). */

@@ -1,6 +1,9 @@
 // Round trips page -> program -> page from each runtime and mode, next to transom's C API (the
 // `c` worker of transom-bench, same page logic and payload), on one display:
-//   xvfb-run -a node bindings/js/scripts/roundtrip.mjs [N]          (default 2000 trips)
+//   xvfb-run -a node bindings/js/scripts/roundtrip.mjs [N] [ROUNDS]   (default 1000 trips, 5 rounds)
+// The backends take turns within each round (as transom-bench interleaves them), so that load
+// from elsewhere on the machine spreads over all of them; the result is the median of the
+// rounds' medians.
 // Uses the release builds when present (cargo build --release; cargo build --release -p
 // transom-node; transom-bench from scripts/bench.sh), unless TRANSOM_* say otherwise.
 import { spawn } from "node:child_process";
@@ -8,7 +11,8 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
 
-const n = Number(process.argv[2] ?? 2000);
+const n = Number(process.argv[2] ?? 1000);
+const rounds = Number(process.argv[3] ?? 5);
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const target = process.env.CARGO_TARGET_DIR ?? here("../../../target/");
 const release = (name) => (existsSync(`${target}/release/${name}`) ? `${target}/release/${name}` : `${target}/debug/${name}`);
@@ -41,13 +45,8 @@ function run(command, args, extraEnv, input) {
 }
 
 const median = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const p99 = (xs) => xs.sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(0.99 * xs.length))];
-const lines = [];
 
-// The C API, through transom-bench's worker.
-const bench = release("transom-bench");
-let c = null;
-if (existsSync(bench)) {
+async function cApi() {
   let sent = 0;
   const out = await run(bench, ["--worker", "c"], {}, (text, child) => {
     const replies = text.split("\n").filter((l) => l.startsWith("@@ ")).length;
@@ -56,25 +55,31 @@ if (existsSync(bench)) {
     if (replies === 3 && sent === 2) (child.stdin.end(), (sent = 3));
   });
   const last = out.split("\n").filter((l) => l.startsWith("@@ ")).at(-1);
-  const samples = JSON.parse(last.slice(3)).samples.map((ns) => ns / 1e6);
-  c = { median: median([...samples]), p99: p99([...samples]) };
-  lines.push(`C API (transom-bench --worker c): median ${c.median.toFixed(3)} ms, p99 ${c.p99.toFixed(3)} ms`);
-  console.log(lines.at(-1));
-} else {
-  console.log(`no ${bench}: build it (cargo build --release --bin transom-bench) for the C API baseline`);
+  return median(JSON.parse(last.slice(3)).samples.map((ns) => ns / 1e6));
 }
 
-for (const [name, command, pkg] of runtimes) {
-  for (const mode of ["in-process", "host"]) {
-    const out = await run(command[0], [...command.slice(1), worker], { PKG: pkg, TRANSOM_MODE: mode });
-    const line = out.split("\n").find((l) => l.startsWith("{"));
-    if (!line) {
-      console.log(`${name} ${mode}: failed`);
-      continue;
-    }
-    const r = JSON.parse(line);
-    const ratio = c ? ` (${(r.median / c.median).toFixed(2)}× the C API)` : "";
-    lines.push(`${name} ${mode}: median ${r.median.toFixed(3)} ms, p99 ${r.p99.toFixed(3)} ms${ratio}`);
-    console.log(lines.at(-1));
+async function binding(command, pkg, mode) {
+  const out = await run(command[0], [...command.slice(1), worker], { PKG: pkg, TRANSOM_MODE: mode });
+  const line = out.split("\n").find((l) => l.startsWith("{"));
+  return line ? JSON.parse(line).median : NaN;
+}
+
+const bench = release("transom-bench");
+const haveC = existsSync(bench);
+if (!haveC) console.log(`no ${bench}: build it (cargo build --release --bin transom-bench) for the C API baseline`);
+const results = new Map();
+const add = (key, value) => results.set(key, [...(results.get(key) ?? []), value]);
+for (let round = 1; round <= rounds; round++) {
+  if (haveC) add("C API", await cApi());
+  for (const [name, command, pkg] of runtimes) {
+    for (const mode of ["in-process", "host"]) add(`${name} ${mode}`, await binding(command, pkg, mode));
   }
+  console.log(`round ${round}: ` + [...results].map(([k, v]) => `${k} ${v.at(-1).toFixed(3)}`).join(", "));
+}
+const c = haveC ? median([...results.get("C API")]) : null;
+console.log(`\nround trips page -> program -> page, median of ${rounds} rounds of ${n} (ms):`);
+for (const [key, values] of results) {
+  const m = median([...values.filter((v) => !Number.isNaN(v))]);
+  const ratio = c && key !== "C API" ? ` (${(m / c).toFixed(2)}× the C API)` : "";
+  console.log(`  ${key}: ${m.toFixed(3)}${ratio}`);
 }

@@ -341,6 +341,15 @@ export class App<S = AnyIpc> {
       return;
     }
     const payload = toJson(data, "the payload");
+    const direct = this._backend.direct;
+    if (direct && !this.isClosed) {
+      try {
+        direct.post(target as "webview" | "window", webview, channel, payload);
+      } catch (error) {
+        throw toTransomError(error);
+      }
+      return;
+    }
     await this._run('{"cmd":"post","' + target + '":' + webview + ',"channel":' + quoted + ',"payload":' + payload + "}");
   }
 
@@ -680,7 +689,16 @@ export class App<S = AnyIpc> {
   private answer(event: { call: number; name: string; args: unknown[] }, webview: Webview<any> | undefined): void {
     const call = event.call;
     const fn = webview?._handler(event.name) ?? this.handlers.get(event.name);
+    const direct = this._backend.direct;
     const reject = (message: string) => {
+      if (direct && !this.isClosed) {
+        try {
+          direct.reject(call, message);
+        } catch {
+          // The page went away or gave up: nobody waits.
+        }
+        return;
+      }
       this._run('{"cmd":"reject","call":' + call + ',"message":' + JSON.stringify(message) + "}").catch(() => {});
     };
     const resolve = (value: unknown) => {
@@ -691,10 +709,19 @@ export class App<S = AnyIpc> {
         reject("handler result is not JSON: " + messageOf(error));
         return;
       }
-      this._run('{"cmd":"resolve","call":' + call + ',"value":' + text + "}").catch((error) => {
+      const failed = (error: unknown) => {
         // The page went away or gave up (NOT_FOUND): nobody waits. Too large: tell the page.
         if (error instanceof TransomError && error.code === "TRANSOM_ERROR_TOO_LARGE") reject(error.message);
-      });
+      };
+      if (direct && !this.isClosed) {
+        try {
+          direct.resolve(call, text);
+        } catch (error) {
+          failed(toTransomError(error));
+        }
+        return;
+      }
+      this._run('{"cmd":"resolve","call":' + call + ',"value":' + text + "}").catch(failed);
     };
     if (!fn) {
       reject("no handler named " + event.name);
@@ -1193,7 +1220,10 @@ export class Channel<T = any> implements AsyncIterable<T> {
   private sendNow(data: unknown): void | Promise<unknown> {
     const bytes = asBytes(data);
     if (bytes) return this.app._backend.channelSendBytes(this.channelId, bytes) as void | Promise<void>;
-    return this.app._runNow('{"cmd":"channel.send","channel":' + this.channelId + ',"payload":' + toJson(data, "the message") + "}") as any;
+    const payload = toJson(data, "the message");
+    const direct = this.app._backend.direct;
+    if (direct && !this.app.isClosedNow) return direct.channelSend(this.channelId, payload);
+    return this.app._runNow('{"cmd":"channel.send","channel":' + this.channelId + ',"payload":' + payload + "}") as any;
   }
 
   private async pump(): Promise<void> {

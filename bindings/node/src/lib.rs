@@ -1,8 +1,9 @@
 //! The Node-API addon of the npm package `transom` (bindings/js): libtransom for Node, linked in
 //! as the `transom` crate. The TypeScript core (bindings/js/src/backends/node.ts) drives it.
 //!
-//! Commands go through [`NativeApp::send_json`] (the host protocol, docs/protocol.md) and two
-//! byte paths. Events: the GUI thread hands each event to a callback that appends it to an inbox
+//! Commands go through [`NativeApp::send_json`] (the host protocol, docs/protocol.md); the
+//! frequent ones (post, resolve, reject, channel sends, bytes) also have direct methods that skip
+//! the command and reply JSON. Events: the GUI thread hands each event to a callback that appends it to an inbox
 //! and, when the inbox was empty, schedules one call of a ThreadsafeFunction; the JavaScript side
 //! then takes the whole inbox with [`NativeApp::take_events`]. So a burst of events costs one
 //! wake-up of Node's loop, the GUI thread never waits for JavaScript, and nothing polls.
@@ -145,6 +146,37 @@ impl NativeApp {
     #[napi]
     pub fn send_json(&self, command: String) -> Result<String> {
         self.app.send_json(&command).map_err(to_napi)
+    }
+
+    /// Sends `payload` (JSON text) on `channel` to the page of `webview` (0: every webview).
+    #[napi]
+    pub fn post(&self, webview: f64, channel: String, payload: String) -> Result<()> {
+        self.app.post(id(webview)?, &channel, &payload).map_err(to_napi)
+    }
+
+    /// Sends `payload` (JSON text) on `channel` to the page of `window`'s webview.
+    #[napi]
+    pub fn post_window(&self, window: f64, channel: String, payload: String) -> Result<()> {
+        self.app.post_window(id(window)?, &channel, &payload).map_err(to_napi)
+    }
+
+    /// Answers a page's call with `value` (JSON text).
+    #[napi]
+    pub fn resolve(&self, call: f64, value: String) -> Result<()> {
+        self.app.resolve(id(call)?, &value).map_err(to_napi)
+    }
+
+    /// Answers a page's call with an error `message`.
+    #[napi]
+    pub fn reject(&self, call: f64, message: String) -> Result<()> {
+        self.app.reject(id(call)?, &message).map_err(to_napi)
+    }
+
+    /// Sends `payload` (JSON text) through a channel (`TRANSOM_ERROR_WOULD_BLOCK` while the page
+    /// is behind).
+    #[napi]
+    pub fn channel_send(&self, channel: f64, payload: String) -> Result<()> {
+        self.app.send_channel(id(channel)?, &payload).map_err(to_napi)
     }
 
     /// Sends bytes on `channel` to the page of `webview` (0: every webview).

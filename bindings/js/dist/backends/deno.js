@@ -17,6 +17,11 @@ const SYMBOLS = {
     transom_set_event_callback: { parameters: ["pointer", "function", "pointer"], result: "u32" },
     transom_post_bytes: { parameters: ["pointer", "u64", "buffer", "buffer", "usize"], result: "u32" },
     transom_channel_send_bytes: { parameters: ["pointer", "u64", "buffer", "usize"], result: "u32" },
+    transom_post: { parameters: ["pointer", "u64", "buffer", "buffer"], result: "u32" },
+    transom_post_window: { parameters: ["pointer", "u64", "buffer", "buffer"], result: "u32" },
+    transom_resolve: { parameters: ["pointer", "u64", "buffer"], result: "u32" },
+    transom_reject: { parameters: ["pointer", "u64", "buffer"], result: "u32" },
+    transom_channel_send: { parameters: ["pointer", "u64", "buffer"], result: "u32" },
 };
 export async function createDenoBackend(sink, options) {
     const Deno = globalThis.Deno;
@@ -75,6 +80,25 @@ export async function createDenoBackend(sink, options) {
             const result = text(p);
             s.transom_string_free(p);
             return result;
+        },
+        direct: {
+            post(target, id, channel, payload) {
+                const f = target === "webview" ? s.transom_post : s.transom_post_window;
+                if (f(app, id, cstring(channel), cstring(payload)) !== 0)
+                    throw failure();
+            },
+            resolve(call, value) {
+                if (s.transom_resolve(app, call, cstring(value)) !== 0)
+                    throw failure();
+            },
+            reject(call, message) {
+                if (s.transom_reject(app, call, cstring(message)) !== 0)
+                    throw failure();
+            },
+            channelSend(channel, payload) {
+                if (s.transom_channel_send(app, channel, cstring(payload)) !== 0)
+                    throw failure();
+            },
         },
         postBytes(webview, channel, bytes) {
             if (s.transom_post_bytes(app, webview, cstring(channel), bytes.byteLength ? bytes : null, bytes.byteLength) !== 0)

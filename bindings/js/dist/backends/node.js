@@ -54,6 +54,12 @@ export async function createNodeBackend(sink, options) {
         runtime: "node",
         version: addon.NativeApp.version(),
         run: (command) => call(() => native.sendJson(command)),
+        direct: {
+            post: (target, id, channel, payload) => call(() => (target === "webview" ? native.post(id, channel, payload) : native.postWindow(id, channel, payload))),
+            resolve: (c, value) => call(() => native.resolve(c, value)),
+            reject: (c, message) => call(() => native.reject(c, message)),
+            channelSend: (channel, payload) => call(() => native.channelSend(channel, payload)),
+        },
         postBytes: (webview, channel, bytes) => call(() => native.postBytes(webview, channel, bytes)),
         channelSendBytes: (channel, bytes) => call(() => native.channelSendBytes(channel, bytes)),
         keepAlive(on) {

@@ -38,6 +38,11 @@ export async function createBunBackend(sink: BackendSink, options: { optionsJson
       transom_set_event_callback: { args: ["ptr", "ptr", "ptr"], returns: "u32" },
       transom_post_bytes: { args: ["ptr", "u64", "ptr", "ptr", "usize"], returns: "u32" },
       transom_channel_send_bytes: { args: ["ptr", "u64", "ptr", "usize"], returns: "u32" },
+      transom_post: { args: ["ptr", "u64", "ptr", "ptr"], returns: "u32" },
+      transom_post_window: { args: ["ptr", "u64", "ptr", "ptr"], returns: "u32" },
+      transom_resolve: { args: ["ptr", "u64", "ptr"], returns: "u32" },
+      transom_reject: { args: ["ptr", "u64", "ptr"], returns: "u32" },
+      transom_channel_send: { args: ["ptr", "u64", "ptr"], returns: "u32" },
     });
   } catch (error) {
     throw new TransomError("TRANSOM_ERROR_NOT_AVAILABLE", `cannot load ${options.path}: ${(error as Error).message}`);
@@ -86,6 +91,21 @@ export async function createBunBackend(sink: BackendSink, options: { optionsJson
       const result = text(p);
       s.transom_string_free(p);
       return result;
+    },
+    direct: {
+      post(target, id, channel, payload) {
+        const f = target === "webview" ? s.transom_post : s.transom_post_window;
+        if (f(app, id, cstring(channel), cstring(payload)) !== 0) throw failure();
+      },
+      resolve(call, value) {
+        if (s.transom_resolve(app, call, cstring(value)) !== 0) throw failure();
+      },
+      reject(call, message) {
+        if (s.transom_reject(app, call, cstring(message)) !== 0) throw failure();
+      },
+      channelSend(channel, payload) {
+        if (s.transom_channel_send(app, channel, cstring(payload)) !== 0) throw failure();
+      },
     },
     postBytes(webview: number, channel: string, bytes: Uint8Array): void {
       if (s.transom_post_bytes(app, webview, cstring(channel), bytes.byteLength ? bytes : null, bytes.byteLength) !== 0) throw failure();

@@ -31,6 +31,11 @@ const SYMBOLS = {
   transom_set_event_callback: { parameters: ["pointer", "function", "pointer"], result: "u32" },
   transom_post_bytes: { parameters: ["pointer", "u64", "buffer", "buffer", "usize"], result: "u32" },
   transom_channel_send_bytes: { parameters: ["pointer", "u64", "buffer", "usize"], result: "u32" },
+  transom_post: { parameters: ["pointer", "u64", "buffer", "buffer"], result: "u32" },
+  transom_post_window: { parameters: ["pointer", "u64", "buffer", "buffer"], result: "u32" },
+  transom_resolve: { parameters: ["pointer", "u64", "buffer"], result: "u32" },
+  transom_reject: { parameters: ["pointer", "u64", "buffer"], result: "u32" },
+  transom_channel_send: { parameters: ["pointer", "u64", "buffer"], result: "u32" },
 } as const;
 
 export async function createDenoBackend(sink: BackendSink, options: { optionsJson: string | null; path: string }): Promise<Backend> {
@@ -92,6 +97,21 @@ export async function createDenoBackend(sink: BackendSink, options: { optionsJso
       const result = text(p);
       s.transom_string_free(p);
       return result;
+    },
+    direct: {
+      post(target, id, channel, payload) {
+        const f = target === "webview" ? s.transom_post : s.transom_post_window;
+        if (f(app, id, cstring(channel), cstring(payload)) !== 0) throw failure();
+      },
+      resolve(call, value) {
+        if (s.transom_resolve(app, call, cstring(value)) !== 0) throw failure();
+      },
+      reject(call, message) {
+        if (s.transom_reject(app, call, cstring(message)) !== 0) throw failure();
+      },
+      channelSend(channel, payload) {
+        if (s.transom_channel_send(app, channel, cstring(payload)) !== 0) throw failure();
+      },
     },
     postBytes(webview: number, channel: string, bytes: Uint8Array): void {
       if (s.transom_post_bytes(app, webview, cstring(channel), bytes.byteLength ? bytes : null, bytes.byteLength) !== 0) throw failure();

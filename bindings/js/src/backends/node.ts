@@ -16,6 +16,11 @@ interface NativeApp {
   takeEvents(): { json: string; bytes?: Uint8Array | null }[];
   keepAlive(on: boolean): void;
   sendJson(command: string): string;
+  post(webview: number, channel: string, payload: string): void;
+  postWindow(window: number, channel: string, payload: string): void;
+  resolve(call: number, value: string): void;
+  reject(call: number, message: string): void;
+  channelSend(channel: number, payload: string): void;
   postBytes(webview: number, channel: string, data: Uint8Array): void;
   channelSendBytes(channel: number, data: Uint8Array): void;
   shutdown(): Promise<void>;
@@ -71,6 +76,13 @@ export async function createNodeBackend(sink: BackendSink, options: { optionsJso
     runtime: "node",
     version: addon.NativeApp.version(),
     run: (command) => call(() => native.sendJson(command)),
+    direct: {
+      post: (target, id, channel, payload) =>
+        call(() => (target === "webview" ? native.post(id, channel, payload) : native.postWindow(id, channel, payload))),
+      resolve: (c, value) => call(() => native.resolve(c, value)),
+      reject: (c, message) => call(() => native.reject(c, message)),
+      channelSend: (channel, payload) => call(() => native.channelSend(channel, payload)),
+    },
     postBytes: (webview, channel, bytes) => call(() => native.postBytes(webview, channel, bytes)),
     channelSendBytes: (channel, bytes) => call(() => native.channelSendBytes(channel, bytes)),
     keepAlive(on) {
