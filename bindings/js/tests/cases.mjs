@@ -366,6 +366,13 @@ export function defineCases(test, transom, options) {
     assert.ok(result.msAfterClose < 5000, `exited ${result.msAfterClose} ms after its window closed`);
   }, 60000);
 
+  T("without a display, start rejects with TRANSOM_ERROR_PLATFORM", async () => {
+    const script = fileURLToPath(new URL("./fixtures/no-display.mjs", import.meta.url));
+    const result = await runScript(options.runtime, script, { PKG: options.pkg, TRANSOM_MODE: mode, DISPLAY: "", WAYLAND_DISPLAY: "" }, 30000);
+    assert.equal(result.code, 0, result.output);
+    assert.match(result.output, /error TransomError TRANSOM_ERROR_PLATFORM/);
+  });
+
   if (mode === "host") {
     T("host supervision: crash, reject at once, restart after 1 s, 2 s, 4 s, then give up", async () => {
       const own = await start({ mode: "host" });
