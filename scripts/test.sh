@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of transom: Rust unit and integration tests with real windows, the C API test
 # (also under valgrind), the check that include/transom.h matches the source, the install test
-# (pkg-config and CMake against an installed transom), the Zig and Python packages' tests, and a
-# quick run of the benchmark (that it runs, not how fast).
+# (pkg-config and CMake against an installed transom), and the Zig, Python and JavaScript
+# packages' tests.
 # Installs the Debian packages it needs first; runs under Xvfb when there is no display.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,5 +36,8 @@ bindings/zig/run-tests.sh
 
 echo "== Python package (in-process and transom-host)"
 bindings/python/run-tests.sh
+
+echo "== JavaScript package (Bun, Deno, Node; in-process and transom-host)"
+bindings/js/run-tests.sh
 
 echo "== all tests passed"
