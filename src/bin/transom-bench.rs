@@ -5,7 +5,8 @@
 //! ```text
 //! transom-bench [--quick] [--strict] [--out docs/benchmarks.md] [--png docs/benchmarks.png]
 //!               [--python PYTHON_WITH_MATPLOTLIB] [--only raw,rust,...] [--results FILE.json]
-//! transom-bench --worker raw|rawthread|rust|c|pipe     (one backend, driven over stdin/stdout)
+//!               [--workloads rt_small,inv_p2h,...]   (a subset; cold, idle are keys too)
+//! transom-bench --worker raw|rawthread|rawrequeue|rust|c|pipe     (one backend, driven over stdin/stdout)
 //! transom-bench --report FILE.json            (rewrite the markdown and chart from saved results)
 //! ```
 //!
@@ -64,7 +65,8 @@ fn main() {
     if let Some(i) = args.iter().position(|a| a == "--worker") {
         match args.get(i + 1).map(String::as_str) {
             Some("raw") => raw::worker(),
-            Some("rawthread") => serve(&mut raw::threaded_worker()),
+            Some("rawthread") => serve(&mut raw::threaded_worker(false)),
+            Some("rawrequeue") => serve(&mut raw::threaded_worker(true)),
             Some("rust") => serve(&mut transom_drivers::RustApi::new()),
             Some("c") => serve(&mut transom_drivers::CApi::new()),
             Some("pipe") => serve(&mut transom_drivers::Pipe::new()),

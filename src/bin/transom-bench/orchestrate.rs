@@ -37,6 +37,9 @@ pub struct Backend {
     /// process with BENCH_IDLE=1 and BENCH_WINDOWS=N instead of asking for more windows.
     #[serde(default)]
     pub idle_by_env: bool,
+    /// Runs only when named with --only (an experiment, not part of the table).
+    #[serde(default)]
+    pub extra: bool,
 }
 
 /// Sizes and counts of one run.
@@ -277,6 +280,7 @@ fn self_backend(key: &str, label: &str, note: &str, worker: &str) -> Backend {
         skipped: None,
         unsupported: Vec::new(),
         idle_by_env: false,
+        extra: false,
     }
 }
 
@@ -294,6 +298,15 @@ fn backends(root: &Path) -> Vec<Backend> {
             "the same raw wry with the program on its own thread, as transom has it: the ipc handler hands each post to the program through a channel, the program asks the event loop for evaluate_script through tao's EventLoopProxy (no transom code: the cost of the architecture alone)",
             "rawthread",
         ),
+        Backend {
+            extra: true,
+            ..self_backend(
+                "rawrequeue",
+                "raw wry + program thread, ipc re-queued",
+                "raw wry + program thread, where the ipc handler first sends each post through the event loop's proxy and hands it to the program when that event comes round (what transom does with a page's post)",
+                "rawrequeue",
+            )
+        },
         self_backend("rust", "transom, Rust API", "transom::App from the program's thread: post / invoke / resolve / post_bytes, events from next_event", "rust"),
         self_backend("c", "transom, C API", "the transom_* extern functions as a C program calls them: JSON strings in, events from transom_event_next, bytes from transom_event_bytes", "c"),
         self_backend("pipe", "transom-host, pipes", "the program spawns transom-host and writes JSON lines to its stdin, reads events from its stdout (bytes as base64 in the line, per the protocol)", "pipe"),
@@ -422,7 +435,11 @@ pub fn main(args: &[String]) -> i32 {
     if let Some(only) = arg(args, "--only") {
         let keep: Vec<&str> = only.split(',').collect();
         all.retain(|b| keep.contains(&b.key.as_str()));
+    } else {
+        all.retain(|b| !b.extra);
     }
+    let wanted: Option<Vec<String>> = arg(args, "--workloads").map(|w| w.split(',').map(str::to_owned).collect());
+    let wants = |key: &str| wanted.as_ref().map_or(true, |w| w.iter().any(|x| x == key));
     for b in &all {
         match &b.skipped {
             Some(why) => eprintln!("bench: {} skipped: {why}", b.label),
@@ -447,7 +464,7 @@ pub fn main(args: &[String]) -> i32 {
     let timeout = Duration::from_secs(plan.task_timeout_secs);
 
     // Cold start: a fresh process per sample, from spawn to the first page message.
-    for rep in 0..plan.cold_reps {
+    for rep in 0..if wants("cold") { plan.cold_reps } else { 0 } {
         for key in rotated(&runnable, rep) {
             let b = all.iter().find(|b| b.key == key).unwrap();
             let outcome = Worker::start(b, timeout).map(|(mut w, t)| {
@@ -462,6 +479,9 @@ pub fn main(args: &[String]) -> i32 {
     let resume = Duration::from_millis(if plan.name == "quick" { 20 } else { 200 });
     let mut pool = Pool { backends: &all, workers: HashMap::new(), timeout, resume };
     for (workload, task, reps) in stream_workloads(&plan) {
+        if !wants(workload) {
+            continue;
+        }
         eprintln!("bench: {workload}");
         // A short warm-up per backend, not recorded: the page's code is compiled by the time the
         // clock runs, as it is in an app that has been running for a while.
@@ -495,7 +515,7 @@ pub fn main(args: &[String]) -> i32 {
 
     // Idle CPU and memory: a fresh process per sample, 1 window, then idle_windows.
     eprintln!("bench: idle CPU and memory");
-    for rep in 0..plan.idle_reps {
+    for rep in 0..if wants("idle") { plan.idle_reps } else { 0 } {
         for key in rotated(&runnable, rep) {
             let b = all.iter().find(|b| b.key == key).unwrap();
             if let Some((_, why)) = b.unsupported.iter().find(|(w, _)| w == "windows") {
@@ -526,7 +546,9 @@ pub fn main(args: &[String]) -> i32 {
     results.load_after = loadavg();
     results.seconds = started.elapsed().as_secs_f64();
     eprintln!("bench: done in {:.0} s, load {}", results.seconds, results.load_after);
-    let saved = arg(args, "--results").map(PathBuf::from).unwrap_or_else(|| root.join("target/bench/results.json"));
+    let saved = arg(args, "--results")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join(format!("target/bench/results-{}.json", plan.name)));
     if let Some(dir) = saved.parent() {
         let _ = std::fs::create_dir_all(dir);
     }

@@ -53,7 +53,7 @@ fn version_of(package_json: &Path) -> String {
 }
 
 fn backend(key: &str, label: &str, note: String, program: PathBuf, args: Vec<String>, env: Vec<(String, String)>) -> Backend {
-    Backend { key: key.into(), label: label.into(), note, program, args, env, skipped: None, unsupported: Vec::new(), idle_by_env: false }
+    Backend { key: key.into(), label: label.into(), note, program, args, env, skipped: None, unsupported: Vec::new(), idle_by_env: false, extra: false }
 }
 
 pub fn backends(root: &Path) -> Vec<Backend> {
@@ -97,13 +97,6 @@ pub fn backends(root: &Path) -> Vec<Backend> {
             b.skipped = Some("bindings/python is not in this checkout".into());
         } else {
             b.skipped = probe(&python, &["-c", "import transom; transom.find_library(); transom.find_host()"], &env);
-        }
-        if b.skipped.is_none() {
-            let no_bytes = "the Python package has no binary payloads yet (bindings/python/README.md, 'Not yet')";
-            let has_bytes = probe(&python, &["-c", "import transom, sys; sys.exit(0 if hasattr(transom.Webview, 'send_bytes') else 1)"], &env).is_none();
-            if !has_bytes {
-                b.unsupported = vec![("bytes_h2p".into(), no_bytes.into()), ("bytes_p2h".into(), no_bytes.into())];
-            }
         }
         out.push(b);
     }

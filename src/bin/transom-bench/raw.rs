@@ -238,6 +238,8 @@ pub enum GuiCmd {
     Open(u64),
     Close(u64),
     Eval(u64, String),
+    /// A page post on its way to the program, re-queued through the event loop first.
+    Forward(u64, String),
 }
 
 pub struct Threaded {
@@ -300,8 +302,11 @@ fn parse_ipc(webview: u64, body: &str) -> Result<Ev, String> {
 }
 
 /// The threaded raw worker: the GUI thread only opens windows and evaluates scripts; the program
-/// (the workloads) runs on the main thread.
-pub fn threaded_worker() -> Threaded {
+/// (the workloads) runs on the main thread. With `requeue`, the ipc handler does not hand a post
+/// to the program itself but sends it through the event loop's proxy first (as transom does with
+/// its PageIpc command), so that it reaches the program one event-loop pass later: the
+/// attribution experiment of docs/benchmarks.md.
+pub fn threaded_worker(requeue: bool) -> Threaded {
     let (proxy_tx, proxy_rx) = std::sync::mpsc::channel();
     let (ipc_tx, inbox) = std::sync::mpsc::channel::<(u64, String)>();
     std::thread::Builder::new()
@@ -311,6 +316,7 @@ pub fn threaded_worker() -> Threaded {
             builder.with_any_thread(true);
             let mut event_loop = builder.build();
             proxy_tx.send(event_loop.create_proxy()).unwrap();
+            let own_proxy = event_loop.create_proxy();
             let doc = Arc::new(page::document(&page::raw_adapter()));
             let mut views: HashMap<u64, (WebView, Window)> = HashMap::new();
             event_loop.run_return(move |event, target, control_flow| {
@@ -323,7 +329,7 @@ pub fn threaded_worker() -> Threaded {
                             .with_inner_size(LogicalSize::new(640.0, 480.0))
                             .build(target)
                             .expect("tao window");
-                        let (doc, tx) = (doc.clone(), ipc_tx.clone());
+                        let (doc, tx, proxy) = (doc.clone(), ipc_tx.clone(), own_proxy.clone());
                         let webview = WebViewBuilder::new()
                             .with_custom_protocol("bench".into(), move |_, _| {
                                 Response::builder()
@@ -333,7 +339,11 @@ pub fn threaded_worker() -> Threaded {
                             })
                             .with_url("bench://localhost/")
                             .with_ipc_handler(move |request| {
-                                let _ = tx.send((id, request.into_body()));
+                                if requeue {
+                                    let _ = proxy.send_event(GuiCmd::Forward(id, request.into_body()));
+                                } else {
+                                    let _ = tx.send((id, request.into_body()));
+                                }
                             })
                             .build_gtk(window.default_vbox().expect("vbox"))
                             .expect("wry webview");
@@ -346,6 +356,9 @@ pub fn threaded_worker() -> Threaded {
                         if let Some((webview, _)) = views.get(&id) {
                             let _ = webview.evaluate_script(&script);
                         }
+                    }
+                    GuiCmd::Forward(id, body) => {
+                        let _ = ipc_tx.send((id, body));
                     }
                 }
             });
