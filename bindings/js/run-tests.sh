@@ -26,17 +26,20 @@ command -v node >/dev/null || { echo "js tests: node is missing (Node 20 or late
 command -v npm >/dev/null || { echo "js tests: npm is missing" >&2; exit 1; }
 
 tools="$root/target/js-tools"
-work="$root/target/js-tests"
-mkdir -p "$tools" "$work"
+# Each run works in a folder of its own (runs may overlap: scripts/test.sh and a developer's).
+mkdir -p "$tools" "$root/target/js-tests"
+work=$(mktemp -d "$root/target/js-tests/run.XXXXXX")
 summary="$work/summary.txt"
 : > "$summary"
+echo "js tests: logs in $work"
 failed=0
 note() { echo "$*" | tee -a "$summary"; }
 fail() { note "FAIL: $*"; failed=1; }
 
 echo "== npm install bun deno typescript @types/node (into $tools)"
 if [ ! -f "$tools/package.json" ]; then echo '{"private": true}' > "$tools/package.json"; fi
-(cd "$tools" && npm install --no-audit --no-fund --loglevel=error bun@1 deno@2 typescript@5 @types/node@20) || { echo "js tests: npm install failed" >&2; exit 1; }
+(cd "$tools" && flock "$tools/.install.lock" npm install --no-audit --no-fund --loglevel=error bun@1 deno@2 typescript@5 @types/node@20) \
+  || { echo "js tests: npm install failed" >&2; exit 1; }
 bun="$tools/node_modules/.bin/bun"
 deno="$tools/node_modules/.bin/deno"
 tsc="$tools/node_modules/.bin/tsc"
@@ -119,6 +122,8 @@ else
   grep -E "% of one core|did not start" "$work/idle-cpu.log" | tee -a "$summary"
   fail "idle CPU at or above 1 % of a core (log: $work/idle-cpu.log)"
 fi
+
+rm -rf "$quick" "$work/dist"   # node_modules copies; the logs stay
 
 echo
 echo "== summary"
