@@ -33,10 +33,19 @@ for ax, s in zip(axes.flat, series):
     ax.set_title(f'{s["title"]} ({s["unit"]}, median)', fontsize=9)
     ax.tick_params(axis="x", labelsize=7)
     top = max(values) if values else 1
+    positive = [v for v in values if v > 0]
+    log = bool(positive) and max(positive) / min(positive) > 30
+    if log:
+        # One backend far off the others: a log scale keeps the rest readable.
+        ax.set_xscale("log")
+        ax.set_xlim(min(positive) / 2, max(positive) * 8)
+        ax.set_title(f'{s["title"]} ({s["unit"]}, median, log scale)', fontsize=9)
+    else:
+        ax.set_xlim(0, top * 1.25 if top > 0 else 1)
     for bar, v, src in zip(bars, values, [v for v in s["values"]][::-1]):
-        text = "not run" if src["median"] is None else (f"{v:.3g}")
-        ax.text(bar.get_width() + top * 0.01, bar.get_y() + bar.get_height() / 2, text, va="center", fontsize=7)
-    ax.set_xlim(0, top * 1.25 if top > 0 else 1)
+        text = "not run" if src["median"] is None else f"{v:.3g}"
+        x = (max(v, min(positive) / 2) * 1.1) if log and positive else v + top * 0.01
+        ax.text(x, bar.get_y() + bar.get_height() / 2, text, va="center", fontsize=7)
 for ax in list(axes.flat)[len(series):]:
     ax.axis("off")
 fig.suptitle(f'transom-bench ({data["plan"]} run, {data["started"]}): lower is better', fontsize=11)
