@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs transom-bench: transom (Rust API, C API, transom-host, the Python package) against raw
+# Runs transom-bench: transom (Rust API, C API, transom-host, the Python and JS packages) against raw
 # tao + wry and the peers that install here (webview-napi on Node, webview-bun on Bun, pywebview),
 # and regenerates docs/benchmarks.md and docs/benchmarks.png.
 #
@@ -9,7 +9,7 @@
 #                               it fails only when a transom backend or the baseline fails.
 #
 # On a fresh Debian 12 machine it installs what it needs: the Debian packages (through
-# scripts/setup-debian.sh), the peers from npm into target/bench/peers, pywebview and matplotlib
+# scripts/setup-debian.sh), the peers, Bun and Deno from npm into target/bench/peers, pywebview and matplotlib
 # from PyPI into venvs under target/bench. A peer that cannot be installed or run is reported as
 # such in the table. Environment: BENCH_MAX_WAIT (seconds to wait for load < 1.0, default 1800),
 # BENCH_PYTHON (the Python that runs the transom Python package, default python3).
@@ -36,15 +36,17 @@ command -v cargo >/dev/null || { echo "bench: cargo is missing: install Rust (ht
 
 echo "== build (release)"
 cargo build --release --lib --bin transom-host --bin transom-bench
+# The Node addon of transom's JS package (bindings/node); without it that backend is skipped.
+cargo build --release -p transom-node || echo "bench: the Node addon did not build; its backend will be skipped" >&2
 
 bench=target/bench
 mkdir -p "$bench/peers"
 
-echo "== peers (npm: webview-napi, webview-bun, bun)"
+echo "== peers and runtimes (npm: webview-napi, webview-bun, bun, deno)"
 if [ ! -f "$bench/peers/node_modules/webview-napi/package.json" ] || [ ! -f "$bench/peers/node_modules/webview-bun/package.json" ] \
-   || [ ! -x "$bench/peers/node_modules/bun/bin/bun.exe" ]; then
+   || [ ! -x "$bench/peers/node_modules/bun/bin/bun.exe" ] || [ ! -e "$bench/peers/node_modules/.bin/deno" ]; then
   ( cd "$bench/peers" && { [ -f package.json ] || echo '{"name":"transom-bench-peers","private":true}' > package.json; } \
-    && npm install --no-audit --no-fund --loglevel=error webview-napi@2.2.0 webview-bun@2.4.0 bun@1.4.5 ) \
+    && npm install --no-audit --no-fund --loglevel=error webview-napi@2.2.0 webview-bun@2.4.0 bun@1.4.5 deno@2 ) \
     || echo "bench: npm install of the peers failed; they will be reported as not installed" >&2
 fi
 

@@ -14,6 +14,7 @@ use crate::page;
 const PYTHON_WORKER: &str = include_str!("peers/python_worker.py");
 const NAPI_WORKER: &str = include_str!("peers/napi_worker.mjs");
 const BUN_WORKER: &str = include_str!("peers/bun_worker.ts");
+const TRANSOM_JS_WORKER: &str = include_str!("peers/transom_js_worker.mjs");
 
 fn write(path: &Path, text: &str) -> Result<(), String> {
     if let Some(dir) = path.parent() {
@@ -68,7 +69,8 @@ pub fn backends(root: &Path) -> Vec<Backend> {
         write(&pages.join("bun.html"), &page::document(&page::bun_adapter()))?;
         write(&bench.join("workers/python_worker.py"), PYTHON_WORKER)?;
         write(&peers.join("napi_worker.mjs"), NAPI_WORKER)?;
-        write(&peers.join("bun_worker.ts"), BUN_WORKER)
+        write(&peers.join("bun_worker.ts"), BUN_WORKER)?;
+        write(&bench.join("workers/transom_js_worker.mjs"), TRANSOM_JS_WORKER)
     };
     if let Err(e) = setup() {
         eprintln!("bench: cannot write the worker scripts: {e}");
@@ -97,6 +99,46 @@ pub fn backends(root: &Path) -> Vec<Backend> {
             b.skipped = Some("bindings/python is not in this checkout".into());
         } else {
             b.skipped = probe(&python, &["-c", "import transom; transom.find_library(); transom.find_host()"], &env);
+        }
+        out.push(b);
+    }
+
+    // transom's JavaScript package (bindings/js) in Node, Bun and Deno, in-process, with the
+    // release builds of libtransom, the Node addon and transom-host.
+    let js = root.join("bindings/js");
+    let release = root.join("target/release");
+    let js_worker = bench.join("workers/transom_js_worker.mjs").display().to_string();
+    let native = vec![
+        ("TRANSOM_LIBRARY".to_owned(), release.join("libtransom.so").display().to_string()),
+        ("TRANSOM_NODE_ADDON".to_owned(), release.join("libtransom_node.so").display().to_string()),
+        ("TRANSOM_HOST".to_owned(), release.join("transom-host").display().to_string()),
+        page_env("transom.html"),
+    ];
+    let node_bin = which("node").unwrap_or_else(|| "node".into());
+    let bun_bin = peers.join("node_modules/bun/bin/bun.exe");
+    let deno_bin = peers.join("node_modules/.bin/deno");
+    for (key, label, program, mut args, entry, how) in [
+        ("js_node", "transom, JS package (Node)", node_bin, vec![], "dist/index.js", "the Node addon (napi-rs)"),
+        ("js_bun", "transom, JS package (Bun)", bun_bin, vec![], "dist/index.js", "bun:ffi on libtransom"),
+        ("js_deno", "transom, JS package (Deno)", deno_bin, vec!["run".to_owned(), "-A".to_owned()], "mod.ts", "Deno.dlopen on libtransom"),
+    ] {
+        args.push(js_worker.clone());
+        let mut env = native.clone();
+        env.push(("BENCH_TRANSOM_JS".to_owned(), js.join(entry).display().to_string()));
+        let mut b = backend(
+            key,
+            label,
+            format!("bindings/js from this checkout, start({{mode: \"in-process\"}}): {how}; app.on(\"message\") / app.handle callbacks, view.send / view.invoke, bytes as Uint8Array"),
+            program.clone(),
+            args,
+            env,
+        );
+        if !js.join(entry).is_file() {
+            b.skipped = Some(format!("bindings/js/{entry} is not in this checkout"));
+        } else if !program.is_file() {
+            b.skipped = Some(format!("{} is not installed (scripts/bench.sh installs it)", program.display()));
+        } else if key == "js_node" && !release.join("libtransom_node.so").is_file() {
+            b.skipped = Some("the Node addon is not built (cargo build --release -p transom-node)".into());
         }
         out.push(b);
     }
