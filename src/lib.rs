@@ -47,6 +47,8 @@ mod assets;
 mod error;
 mod event;
 pub mod ffi;
+#[doc(hidden)]
+pub mod fuzzing;
 mod gui;
 mod json;
 mod options;
