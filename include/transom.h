@@ -431,6 +431,31 @@ transom_result transom_post(struct transom_app *app,
                             const char *channel,
                             const char *payload_json);
 
+// Registers `name` (UTF-8, 1 to 256 bytes) as a handler pages may call with
+// `host.invoke(name, …)`. Only registered names reach the program (as `invoke` events); a page
+// call to any other name is refused in the page with "no handler named NAME" without reaching
+// the program. The list belongs to the app and holds for all its webviews. Registering a name
+// again is not an error. Any thread.
+//
+// Errors: `TRANSOM_ERROR_NULL_ARGUMENT`, `TRANSOM_ERROR_INVALID_UTF8`,
+// `TRANSOM_ERROR_INVALID_ARGUMENT` (empty or longer than 256 bytes), `TRANSOM_ERROR_CLOSED`.
+//
+// # Safety
+// `app` is NULL or a live app; `name` is NULL or NUL-terminated.
+transom_result transom_handle(struct transom_app *app, const char *name);
+
+// Removes `name` from the handlers pages may call (see `transom_handle`): later page calls to
+// it are refused in the page. Calls already delivered as `invoke` events still need an answer.
+// Any thread.
+//
+// Errors: `TRANSOM_ERROR_NULL_ARGUMENT`, `TRANSOM_ERROR_INVALID_UTF8`,
+// `TRANSOM_ERROR_INVALID_ARGUMENT`, `TRANSOM_ERROR_NOT_FOUND` (not registered),
+// `TRANSOM_ERROR_CLOSED`.
+//
+// # Safety
+// `app` is NULL or a live app; `name` is NULL or NUL-terminated.
+transom_result transom_unhandle(struct transom_app *app, const char *name);
+
 // Calls the page handler `name` (registered in the page with `host.handle(name, fn)`) with
 // `args_json` (a UTF-8 JSON array, spread as the handler's arguments).
 //
@@ -541,19 +566,23 @@ transom_result transom_state_set(struct transom_app *app,
 // writable.
 transom_result transom_state_get(struct transom_app *app, const char *key, char **value_json_out);
 
-// Creates the webview of a window (one per window); it fills the window.
+// Creates a webview in a window. Without bounds it fills the window; with `x`, `y`, `width`,
+// `height` it sits in that rectangle. A window may hold several webviews (later ones are drawn
+// above earlier ones).
 //
 // `options_json`: a UTF-8 JSON object, every field optional: `url` (absolute URL) or `html` (a
 // document), not both; `init_script` (JavaScript run before the page's scripts in every page,
 // main frame only); `devtools` (bool, default false); `user_agent` (string); `background_color`
-// (`"#rrggbb"` or `"#rrggbbaa"`). Every page gets `window.host` (see src/page/host.d.ts).
+// (`"#rrggbb"` or `"#rrggbbaa"`); `assets`, `csp`, `assets_handler`, `bridge`, `navigation`,
+// `new_windows`, `allowed_origins`, `downloads`, `download_folder`; `x`, `y`, `width`, `height`
+// (logical pixels) or `fill`. docs/protocol.md, "Webview options", gives each. Pages of allowed
+// origins get `window.host` (see src/page/host.d.ts).
 //
 // Writes the webview's id (never 0) to `*webview_out` at once; `webview-created` follows, or an
 // `error` event with `id` = this id.
 //
 // Errors: `TRANSOM_ERROR_NULL_ARGUMENT`, `TRANSOM_ERROR_INVALID_UTF8`, `TRANSOM_ERROR_INVALID_JSON`,
-// `TRANSOM_ERROR_INVALID_ARGUMENT`, `TRANSOM_ERROR_NOT_FOUND` (window), `TRANSOM_ERROR_UNSUPPORTED`
-// (the window has a webview already), `TRANSOM_ERROR_CLOSED`.
+// `TRANSOM_ERROR_INVALID_ARGUMENT`, `TRANSOM_ERROR_NOT_FOUND` (window), `TRANSOM_ERROR_CLOSED`.
 //
 // # Safety
 // `app` is NULL or a live app; `options_json` is NULL or NUL-terminated; `webview_out` is NULL or
@@ -584,6 +613,22 @@ transom_result transom_webview_eval(struct transom_app *app, uint64_t webview, c
 // # Safety
 // `app` is NULL or a live app; `url` is NULL or NUL-terminated.
 transom_result transom_webview_navigate(struct transom_app *app, uint64_t webview, const char *url);
+
+// Moves, resizes, shows or hides a webview. `props_json`: a UTF-8 JSON object with `x`, `y`,
+// `width`, `height` (all four; logical pixels relative to the window's content area; `x`, `y`
+// 0 to 100000, sizes above 0 up to 100000) or `fill: true` (the whole window, following its
+// size), and `visible` (bool). Only the fields present change. Any thread; the change happens on
+// the GUI thread.
+//
+// Errors: `TRANSOM_ERROR_NULL_ARGUMENT`, `TRANSOM_ERROR_INVALID_UTF8`, `TRANSOM_ERROR_INVALID_JSON`,
+// `TRANSOM_ERROR_INVALID_ARGUMENT` (unknown field, wrong type, incomplete or out-of-range
+// bounds), `TRANSOM_ERROR_NOT_FOUND` (webview), `TRANSOM_ERROR_CLOSED`.
+//
+// # Safety
+// `app` is NULL or a live app; `props_json` is NULL or NUL-terminated.
+transom_result transom_webview_set(struct transom_app *app,
+                                   uint64_t webview,
+                                   const char *props_json);
 
 // Opens a window.
 //

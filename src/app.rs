@@ -30,8 +30,8 @@ const SHUTDOWN_WAIT: Duration = Duration::from_secs(10);
 /// The GUI thread removes what the user closes.
 #[derive(Default)]
 pub(crate) struct Registry {
-    /// window id -> its webview, if it has one.
-    pub windows: HashMap<u64, Option<u64>>,
+    /// window id -> its webviews, in the order they were made.
+    pub windows: HashMap<u64, Vec<u64>>,
     /// webview id -> its window.
     pub webviews: HashMap<u64, u64>,
 }
@@ -112,6 +112,8 @@ pub(crate) struct AppShared {
     pub state: Mutex<StateStore>,
     /// Open channels, by id.
     pub channels: Mutex<HashMap<u64, ChannelCredit>>,
+    /// The names pages may invoke (`App::handle`); calls to other names are refused in the page.
+    pub handlers: RwLock<HashSet<String>>,
     pub events: EventQueue,
     shutdown_done: Mutex<bool>,
     shutdown_signal: Condvar,
@@ -130,11 +132,21 @@ impl AppShared {
         self.shutdown_signal.notify_all();
     }
 
-    /// Forgets a window and its webview (the GUI thread calls this when the window is gone).
+    /// Forgets a window and its webviews (the GUI thread calls this when the window is gone).
     pub(crate) fn forget_window(&self, window: u64) {
         let mut registry = self.registry.write();
-        if let Some(Some(webview)) = registry.windows.remove(&window) {
+        for webview in registry.windows.remove(&window).unwrap_or_default() {
             registry.webviews.remove(&webview);
+        }
+    }
+
+    /// Forgets one webview (its creation failed).
+    pub(crate) fn forget_webview(&self, webview: u64) {
+        let mut registry = self.registry.write();
+        if let Some(window) = registry.webviews.remove(&webview) {
+            if let Some(list) = registry.windows.get_mut(&window) {
+                list.retain(|id| *id != webview);
+            }
         }
     }
 
@@ -197,6 +209,7 @@ impl App {
             host_calls: Mutex::new(HashSet::new()),
             state: Mutex::new(StateStore::default()),
             channels: Mutex::new(HashMap::new()),
+            handlers: RwLock::new(HashSet::new()),
             events,
             shutdown_done: Mutex::new(false),
             shutdown_signal: Condvar::new(),
@@ -245,7 +258,7 @@ impl App {
         self.check_open()?;
         let options = WindowOptions::parse("window options", options)?;
         let id = next_id();
-        self.shared().registry.write().windows.insert(id, None);
+        self.shared().registry.write().windows.insert(id, Vec::new());
         self.send(Command::WindowCreate { app: self.shared().key, id, options })?;
         Ok(id)
     }
@@ -271,29 +284,34 @@ impl App {
         self.send(Command::WindowClose { id: window })
     }
 
-    /// Creates the webview of a window (one per window). `options` is a JSON object
-    /// ([`WebviewOptions`]). Returns the webview's id at once; `webview-created` follows, or an
-    /// `error` event naming the id.
+    /// Creates a webview in a window. `options` is a JSON object ([`WebviewOptions`]): without
+    /// bounds the webview fills the window; with `x`, `y`, `width`, `height` (logical pixels) it
+    /// sits in that rectangle. A window may hold several webviews; later ones are drawn above
+    /// earlier ones. Returns the webview's id at once; `webview-created` follows, or an `error`
+    /// event naming the id.
     pub fn create_webview(&self, window: u64, options: &str) -> Result<u64> {
         self.check_open()?;
         let options = WebviewOptions::parse(options)?;
         let id = next_id();
         {
             let mut registry = self.shared().registry.write();
-            match registry.windows.get_mut(&window) {
-                None => return Err(Error::not_found("window", window)),
-                Some(Some(existing)) => {
-                    return Err(Error::new(
-                        ErrorCode::Unsupported,
-                        format!("window {window} already has webview {existing}; one webview per window is supported"),
-                    ))
-                }
-                Some(slot) => *slot = Some(id),
-            }
+            let Some(list) = registry.windows.get_mut(&window) else { return Err(Error::not_found("window", window)) };
+            list.push(id);
             registry.webviews.insert(id, window);
         }
         self.send(Command::WebviewCreate { app: self.shared().key, window, id, options })?;
         Ok(id)
+    }
+
+    /// Moves, resizes, shows or hides a webview. `props` is a JSON object
+    /// ([`crate::options::WebviewProps`]): `x`, `y`, `width`, `height` together (logical pixels,
+    /// relative to the window's content area), or `fill: true`; `visible`. Only the fields
+    /// present change.
+    pub fn set_webview(&self, webview: u64, props: &str) -> Result<()> {
+        self.check_open()?;
+        let props = crate::options::WebviewProps::parse(props)?;
+        self.check_webview(webview)?;
+        self.send(Command::WebviewSet { id: webview, props })
     }
 
     /// Runs `script` (JavaScript source) in the main frame of the webview's page. Scripts and
@@ -479,6 +497,31 @@ impl App {
             )
         })?;
         self.send(Command::Answer { webview: page_call.webview, page: page_call.page, page_call: page_call.page_call, result })
+    }
+
+    /// Lets pages call `name` (UTF-8, 1 to 256 bytes) with `host.invoke(name, …)`: from now on
+    /// such calls reach the program as `invoke` events. Calls to names that were never
+    /// registered (or were unregistered) are refused in the page with "no handler named NAME"
+    /// and never reach the program: the handler allow-list of the app, shared by all its
+    /// webviews. Registering a name twice is allowed (it stays registered once).
+    pub fn handle(&self, name: &str) -> Result<()> {
+        self.check_open()?;
+        check_name("handler name", name)?;
+        self.shared().handlers.write().insert(name.to_owned());
+        Ok(())
+    }
+
+    /// Takes `name` off the handler allow-list ([`App::handle`]): later page calls to it are
+    /// refused in the page. Calls already delivered as `invoke` events still await their answer.
+    /// `NotFound` when the name was not registered.
+    pub fn unhandle(&self, name: &str) -> Result<()> {
+        self.check_open()?;
+        check_name("handler name", name)?;
+        if self.shared().handlers.write().remove(name) {
+            Ok(())
+        } else {
+            Err(Error::new(ErrorCode::NotFound, format!("no handler named {name} is registered")))
+        }
     }
 
     /// Answers a page's call (an `invoke` event) with `value` (JSON text): its Promise resolves.

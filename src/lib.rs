@@ -60,7 +60,7 @@ pub use app::{App, EventCallback};
 pub use error::{Error, ErrorCode, Result};
 pub use event::{Event, EventKind};
 pub use assets::DEFAULT_CSP;
-pub use options::{AppOptions, NavigationOptions, NewWindows, WebviewOptions, WindowOptions, DEFAULT_MAX_MESSAGE_BYTES};
+pub use options::{AppOptions, Bounds, NavigationOptions, NewWindows, WebviewOptions, WebviewProps, WindowOptions, DEFAULT_MAX_MESSAGE_BYTES};
 
 /// The library version (Cargo package version), e.g. `"0.1.0"`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -152,6 +152,118 @@ pub struct WebviewOptions {
     /// `new-window-requested` event, so the program can open its own window) or `"browser"`
     /// (also opened in the system's browser).
     pub new_windows: Option<NewWindows>,
+    /// The origins whose pages get `window.host` and may reach the program: exact origins
+    /// (`https://example.com`, `http://localhost:8080`), subdomain patterns
+    /// (`https://*.example.com`), `null` (opaque origins: HTML given as a string, `data:`) or `*`
+    /// (every origin). Always allowed besides these: the origin of the first page (`url`; `null`
+    /// for `html` and the empty page) and `transom://app` when the webview serves assets. A page
+    /// of any other origin has no `window.host`, and anything that still reaches the host from it
+    /// is dropped and reported as a `security` event.
+    pub allowed_origins: Option<Vec<String>>,
+    /// When true, requests for `transom://app/…` that the `assets` folder does not answer (or
+    /// all of them, without `assets`) go to the program as `asset-request` events, answered
+    /// with `transom_asset_respond`. Default false.
+    pub assets_handler: Option<bool>,
+    /// Whether the page may download files (default false: downloads are refused and reported
+    /// as `download-blocked`). When true, `download-started` and `download-finished` report them.
+    pub downloads: Option<bool>,
+    /// The folder downloads are saved in (default: the engine's choice, usually the user's
+    /// download folder). Only with `downloads: true`.
+    pub download_folder: Option<String>,
+    /// Left edge of the webview inside its window, logical pixels (with `y`, `width`,
+    /// `height`). Without bounds, or with `fill: true`, the webview fills the window.
+    pub x: Option<f64>,
+    /// Top edge of the webview inside its window, logical pixels.
+    pub y: Option<f64>,
+    /// Width of the webview, logical pixels.
+    pub width: Option<f64>,
+    /// Height of the webview, logical pixels.
+    pub height: Option<f64>,
+    /// Whether the webview fills its window and follows its size (default: true when no bounds
+    /// are given).
+    pub fill: Option<bool>,
+}
+
+/// Where a webview sits in its window: the whole window, or a rectangle in logical pixels.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Bounds {
+    /// The whole window, following its size.
+    Fill,
+    /// A fixed rectangle in logical pixels, relative to the window's content area.
+    Rect {
+        /// Left edge.
+        x: f64,
+        /// Top edge.
+        y: f64,
+        /// Width.
+        width: f64,
+        /// Height.
+        height: f64,
+    },
+}
+
+/// What `transom_webview_set` changes: the webview's place (the bounds fields of
+/// [`WebviewOptions`]) and whether it is shown. Every field is optional; only those present
+/// change.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebviewProps {
+    /// Left edge, logical pixels (with `y`, `width`, `height`).
+    pub x: Option<f64>,
+    /// Top edge, logical pixels.
+    pub y: Option<f64>,
+    /// Width, logical pixels.
+    pub width: Option<f64>,
+    /// Height, logical pixels.
+    pub height: Option<f64>,
+    /// `true`: fill the window again.
+    pub fill: Option<bool>,
+    /// Whether the webview is shown.
+    pub visible: Option<bool>,
+}
+
+impl WebviewProps {
+    /// Parses webview properties.
+    pub fn parse(text: &str) -> Result<WebviewProps> {
+        let props: WebviewProps = parse_object("webview properties", text)?;
+        props.bounds()?;
+        Ok(props)
+    }
+
+    /// The new place, if the properties give one.
+    pub fn bounds(&self) -> Result<Option<Bounds>> {
+        if self.fill.is_none() && [self.x, self.y, self.width, self.height].iter().all(Option::is_none) {
+            return Ok(None);
+        }
+        bounds_of("webview properties", self.fill, [self.x, self.y, self.width, self.height]).map(Some)
+    }
+}
+
+/// Checks the bounds fields of a webview: `fill: true` or nothing is the whole window; `x`, `y`,
+/// `width`, `height` together are a rectangle (`x`, `y` from 0 to 100000, sizes above 0 up to
+/// 100000 logical pixels).
+fn bounds_of(what: &str, fill: Option<bool>, given: [Option<f64>; 4]) -> Result<Bounds> {
+    let count = given.iter().filter(|v| v.is_some()).count();
+    match (fill, count) {
+        (Some(true), 0) | (None, 0) => Ok(Bounds::Fill),
+        (Some(true), _) => Err(Error::invalid_argument(format!("{what}: `fill: true` excludes `x`, `y`, `width` and `height`"))),
+        (Some(false), 0) => Err(Error::invalid_argument(format!("{what}: `fill: false` needs `x`, `y`, `width` and `height`"))),
+        (_, 4) => {
+            let [x, y, width, height] = given.map(|v| v.unwrap_or(0.0));
+            for (name, v) in [("width", width), ("height", height)] {
+                if !(v.is_finite() && v > 0.0 && v <= 100_000.0) {
+                    return Err(Error::invalid_argument(format!("{what}: `{name}` must be a number of logical pixels in (0, 100000], got {v}")));
+                }
+            }
+            for (name, v) in [("x", x), ("y", y)] {
+                if !(v.is_finite() && (0.0..=100_000.0).contains(&v)) {
+                    return Err(Error::invalid_argument(format!("{what}: `{name}` must be a number of logical pixels in [0, 100000], got {v}")));
+                }
+            }
+            Ok(Bounds::Rect { x, y, width, height })
+        }
+        _ => Err(Error::invalid_argument(format!("{what}: `x`, `y`, `width` and `height` must be given together"))),
+    }
 }
 
 /// A navigation allow-list: URL prefixes, `*` in the host for subdomains (`https://*.example.com`),
@@ -188,6 +300,21 @@ impl WebviewOptions {
                 return Err(Error::invalid_argument(format!("{what}: `assets` must be a folder, got {folder:?}")));
             }
         }
+        if let Some(patterns) = &self.allowed_origins {
+            for pattern in patterns {
+                crate::security::normalize_origin_pattern(pattern)
+                    .map_err(|m| Error::invalid_argument(format!("{what}: `allowed_origins`: {m}")))?;
+            }
+        }
+        if self.download_folder.is_some() && self.downloads != Some(true) {
+            return Err(Error::invalid_argument(format!("{what}: `download_folder` needs `downloads: true`")));
+        }
+        if let Some(folder) = &self.download_folder {
+            if !std::path::Path::new(folder).is_dir() {
+                return Err(Error::invalid_argument(format!("{what}: `download_folder` must be a folder, got {folder:?}")));
+            }
+        }
+        self.bounds_checked(what)?;
         if let Some(color) = &self.background_color {
             parse_color(color).ok_or_else(|| {
                 Error::invalid_argument(format!(
@@ -196,6 +323,33 @@ impl WebviewOptions {
             })?;
         }
         Ok(())
+    }
+
+    /// Where the webview sits, already validated.
+    pub fn bounds(&self) -> Bounds {
+        self.bounds_checked("webview options").unwrap_or(Bounds::Fill)
+    }
+
+    fn bounds_checked(&self, what: &str) -> Result<Bounds> {
+        bounds_of(what, self.fill, [self.x, self.y, self.width, self.height])
+    }
+
+    /// The origins allowed to use the bridge (see [`WebviewOptions::allowed_origins`]), normalised:
+    /// the given patterns, the first page's origin and, with assets, `transom://app`.
+    pub(crate) fn origins(&self) -> Vec<String> {
+        let mut origins: Vec<String> =
+            self.allowed_origins.iter().flatten().filter_map(|p| crate::security::normalize_origin_pattern(p).ok()).collect();
+        origins.push(match &self.url {
+            Some(url) => crate::security::origin_of(url),
+            None if self.assets.is_some() || self.assets_handler == Some(true) => "transom://app".to_owned(),
+            None => "null".to_owned(),
+        });
+        if self.assets.is_some() || self.assets_handler == Some(true) {
+            origins.push("transom://app".to_owned());
+        }
+        origins.sort();
+        origins.dedup();
+        origins
     }
 
     /// The background colour, already validated.

@@ -70,9 +70,12 @@ const COMMANDS: &[(&str, &[&str], &[&str])] = &[
     ("window.set", &["window", "props"], &[]),
     ("window.close", &["window"], &[]),
     ("webview.create", &["window"], &["options"]),
+    ("webview.set", &["webview", "props"], &[]),
     ("webview.eval", &["webview", "script"], &[]),
     ("webview.navigate", &["webview", "url"], &[]),
     ("post", &["channel"], &["webview", "window", "payload", "base64"]),
+    ("handle", &["name"], &[]),
+    ("unhandle", &["name"], &[]),
     ("invoke", &["webview", "name"], &["args", "timeout_ms"]),
     ("invoke.cancel", &["call"], &[]),
     ("resolve", &["call"], &["value"]),
@@ -170,6 +173,7 @@ fn execute_with_req(app: &App, line: &str) -> Result<String> {
         "window.set" => app.set_window(id(r.window), raw(r.props, ""))?,
         "window.close" => app.close_window(id(r.window))?,
         "webview.create" => reply = reply.id("webview", app.create_webview(id(r.window), raw(r.options, "{}"))?),
+        "webview.set" => app.set_webview(id(r.webview), raw(r.props, ""))?,
         "webview.eval" => app.eval(id(r.webview), &text(&r.script))?,
         "webview.navigate" => app.navigate(id(r.webview), &text(&r.url))?,
         "post" => {
@@ -186,6 +190,8 @@ fn execute_with_req(app: &App, line: &str) -> Result<String> {
             reply = reply.id("call", call);
         }
         "invoke.cancel" => app.cancel_invoke(id(r.call))?,
+        "handle" => app.handle(&text(&r.name))?,
+        "unhandle" => app.unhandle(&text(&r.name))?,
         "resolve" => app.resolve(id(r.call), raw(r.value, "null"))?,
         "reject" => app.reject(id(r.call), &text(&r.message))?,
         "state.set" => reply = reply.id("version", app.set_state(&text(&r.key), raw(r.value, "null"))?),

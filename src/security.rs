@@ -1,5 +1,5 @@
-//! Security decisions made in Rust, on the GUI thread: which file an asset path may name, and
-//! which URLs a navigation allow-list lets through.
+//! Security decisions made in Rust, on the GUI thread: which file an asset path may name, which
+//! URLs a navigation allow-list lets through, and which origins may use the bridge.
 
 use std::path::{Component, Path, PathBuf};
 
@@ -80,6 +80,77 @@ fn pattern_matches(pattern: &str, url: &str) -> bool {
         None => p_host.eq_ignore_ascii_case(u_host),
     };
     host_ok && u_path.starts_with(p_path)
+}
+
+/// The origin of `url` as a page at that URL sees it in `location.origin` (the HTML Standard's
+/// ASCII serialization of an origin): `scheme://host[:port]`, lowercase, without the scheme's
+/// default port; `file://` for files; `null` for opaque origins (`about:`, `data:`, `javascript:`
+/// and anything without an authority). `blob:` URLs have the origin of the URL they wrap.
+pub(crate) fn origin_of(url: &str) -> String {
+    let url = url.strip_prefix("blob:").unwrap_or(url);
+    let Some((scheme, rest)) = url.split_once("://") else { return "null".into() };
+    let scheme = scheme.to_ascii_lowercase();
+    if scheme == "file" {
+        return "file://".into();
+    }
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, host)| host).to_ascii_lowercase();
+    if host_port.is_empty() {
+        return "null".into();
+    }
+    let default_port = match scheme.as_str() {
+        "http" | "ws" => Some(":80"),
+        "https" | "wss" => Some(":443"),
+        _ => None,
+    };
+    let host_port = match default_port {
+        Some(port) => host_port.strip_suffix(port).unwrap_or(&host_port).to_owned(),
+        None => host_port,
+    };
+    format!("{scheme}://{host_port}")
+}
+
+/// Checks one `allowed_origins` pattern: `*` (every origin), `null` (opaque origins such as
+/// `data:` and HTML given as a string), an exact origin (`https://example.com`,
+/// `http://localhost:8080`) or a subdomain pattern (`https://*.example.com`, which does not
+/// include `example.com` itself). A pattern has no path; a trailing `/` is tolerated and removed.
+pub(crate) fn normalize_origin_pattern(pattern: &str) -> std::result::Result<String, String> {
+    let pattern = pattern.strip_suffix('/').unwrap_or(pattern);
+    if pattern == "*" || pattern == "null" {
+        return Ok(pattern.to_owned());
+    }
+    let Some((scheme, host)) = pattern.split_once("://") else {
+        return Err(format!("{pattern:?} is not an origin (scheme://host[:port], `*` or `null`)"));
+    };
+    let scheme_ok = scheme.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
+    let bare = host.strip_prefix("*.").unwrap_or(host);
+    let host_ok = (!bare.is_empty() || scheme.eq_ignore_ascii_case("file"))
+        && bare.chars().all(|c| c.is_ascii_alphanumeric() || "-.:[]_".contains(c));
+    if !scheme_ok || !host_ok {
+        return Err(format!("{pattern:?} is not an origin pattern: scheme://host[:port] or scheme://*.domain, no path"));
+    }
+    Ok(format!("{}://{}", scheme.to_ascii_lowercase(), host.to_ascii_lowercase()))
+}
+
+/// Whether `origin` (as [`origin_of`] gives it) matches one of `patterns` (normalised by
+/// [`normalize_origin_pattern`]). The page runtime (`src/page/host.js`, `originAllowed`) makes
+/// the same decision in the page, so that a page of another origin never gets `window.host`.
+pub(crate) fn origin_allowed(origin: &str, patterns: &[String]) -> bool {
+    patterns.iter().any(|p| {
+        if p == "*" || p == origin {
+            return true;
+        }
+        match p.split_once("://*.") {
+            Some((scheme, domain)) => origin
+                .strip_prefix(scheme)
+                .and_then(|o| o.strip_prefix("://"))
+                .and_then(|host| host.strip_suffix(domain))
+                .and_then(|sub| sub.strip_suffix('.'))
+                .is_some_and(|sub| !sub.is_empty() && !sub.contains([':', '/'])),
+            None => false,
+        }
+    })
 }
 
 #[cfg(test)]
@@ -166,5 +237,35 @@ mod tests {
         assert!(!allow(&["https://example.com/docs/"], "https://example.com/admin"));
         assert!(allow(&["*"], "anything:at-all"));
         assert!(allow(&["transom://app"], "transom://app/index.html"));
+    }
+
+    #[test]
+    fn origins() {
+        assert_eq!(origin_of("https://Example.com:443/a?b#c"), "https://example.com");
+        assert_eq!(origin_of("http://localhost:8080/x"), "http://localhost:8080");
+        assert_eq!(origin_of("http://user:pw@host/x"), "http://host");
+        assert_eq!(origin_of("transom://app/index.html"), "transom://app");
+        assert_eq!(origin_of("file:///tmp/a.html"), "file://");
+        assert_eq!(origin_of("about:blank"), "null");
+        assert_eq!(origin_of("data:text/html,<p>x"), "null");
+        assert_eq!(origin_of("blob:https://a.com/1234"), "https://a.com");
+        let allowed = |o: &str, p: &[&str]| {
+            let p: Vec<String> = p.iter().map(|p| normalize_origin_pattern(p).unwrap()).collect();
+            origin_allowed(o, &p)
+        };
+        assert!(allowed("https://example.com", &["https://example.com/"]));
+        assert!(!allowed("https://example.com:8443", &["https://example.com"]));
+        assert!(allowed("https://a.example.com", &["https://*.example.com"]));
+        assert!(allowed("https://a.b.example.com", &["https://*.example.com"]));
+        assert!(!allowed("https://example.com", &["https://*.example.com"]));
+        assert!(!allowed("https://evilexample.com", &["https://*.example.com"]));
+        assert!(!allowed("http://a.example.com", &["https://*.example.com"]));
+        assert!(!allowed("https://a.example.com:444", &["https://*.example.com"]));
+        assert!(allowed("null", &["null"]));
+        assert!(!allowed("null", &["https://example.com"]));
+        assert!(allowed("https://anything.net", &["*"]));
+        for bad in ["example.com", "https://example.com/path", "https://", "ht tp://x", "https://a b"] {
+            assert!(normalize_origin_pattern(bad).is_err(), "{bad}");
+        }
     }
 }

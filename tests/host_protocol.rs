@@ -315,6 +315,15 @@ fn commands_events_and_calls_between_program_and_page() {
     let mut host = Host::spawn();
     host.hello();
 
+    // Only registered names reach the program; `add` and `fail` are, `unlisted` is not.
+    host.ok(json!({"cmd": "handle", "name": "add"}));
+    host.ok(json!({"cmd": "handle", "name": "fail"}));
+    host.ok(json!({"cmd": "handle", "name": "gone"}));
+    host.ok(json!({"cmd": "unhandle", "name": "gone"}));
+    host.refused(json!({"cmd": "unhandle", "name": "gone"}), "TRANSOM_ERROR_NOT_FOUND");
+    host.refused(json!({"cmd": "handle", "name": ""}), "TRANSOM_ERROR_INVALID_ARGUMENT");
+    host.refused(json!({"cmd": "handle"}), "TRANSOM_ERROR_INVALID_ARGUMENT");
+
     // window.create: the reply comes at once with the id and the req, before window-created.
     host.send(r#"{"req":41,"cmd":"window.create","options":{"title":"host protocol","width":400,"height":300}}"#);
     let (reply_at, reply) = host.wait_for("window.create reply", |v| v["req"] == 41);
@@ -906,6 +915,7 @@ host.send('loaded', 1);
 fn bytes_in_base64_and_call_cancellation() {
     let mut host = Host::spawn();
     host.hello();
+    host.ok(json!({"cmd": "handle", "name": "never-answered"}));
     let (window, webview) = host.open_page(BYTES_PAGE);
     host.message("loaded");
 

@@ -65,6 +65,8 @@ fn a_hundred_thousand_messages_each_way_in_order() {
 #[test]
 fn call_timeouts_cancellation_and_on_error() {
     let app = App::new(None).unwrap();
+    app.handle("never-answered").unwrap();
+    app.handle("refused").unwrap();
     let (_, webview) = open_page(
         &app,
         &page(
@@ -424,6 +426,7 @@ fn a_gibibyte_through_a_channel_each_way_in_bounded_memory() {
 #[test]
 fn the_size_limit_holds_on_both_sides() {
     let app = App::new(Some(r#"{"max_message_bytes":1000}"#)).unwrap();
+    app.handle("f").unwrap();
     let (_, webview) = open_page(
         &app,
         &page(

@@ -38,6 +38,8 @@ fn message_event_names_window_and_webview() {
 #[test]
 fn page_invoke_resolves_and_rejects() {
     let app = App::new(None).unwrap();
+    app.handle("add").unwrap();
+    app.handle("fail").unwrap();
     let (_, webview) = open_page(
         &app,
         &page(
@@ -187,6 +189,7 @@ fn closing_or_navigating_rejects_pending_calls() {
 #[test]
 fn page_calls_end_when_the_page_goes_away() {
     let app = App::new(None).unwrap();
+    app.handle("hang").unwrap();
     let (window, _) = open_page(&app, &page("host.invoke('hang');"));
     let (_, v) = wait_for(&app, "invoke", |e, _| e.kind() == EventKind::Invoke);
     let call = v["call"].as_u64().unwrap();
@@ -207,6 +210,7 @@ fn data_and_file_pages_can_talk() {
     app.create_webview(window, &json!({ "url": url }).to_string()).unwrap();
     assert_eq!(wait_message(&app, "from"), json!("file"));
 
+    app.handle("twice").unwrap();
     let window = app.create_window("{}").unwrap();
     let url = "data:text/html,<script>host.invoke('twice', 21).then(v => host.send('from', v))</script>";
     app.create_webview(window, &json!({ "url": url }).to_string()).unwrap();
@@ -219,6 +223,8 @@ fn data_and_file_pages_can_talk() {
 #[test]
 fn answers_for_an_old_page_never_reach_the_next_page() {
     let app = App::new(None).unwrap();
+    app.handle("old").unwrap();
+    app.handle("new").unwrap();
     let (_, webview) = open_page(&app, &page("host.invoke('old').then(v => host.send('old-got', v));"));
     let (_, v) = wait_for(&app, "old invoke", |e, v| e.kind() == EventKind::Invoke && v["name"] == "old");
     let old_call = v["call"].as_u64().unwrap();

@@ -125,3 +125,121 @@ fn navigation_allow_list_and_new_windows() {
     let (_, v) = wait_for(&app, "allowed navigation", |e, v| e.kind() == EventKind::PageLoad && v["state"] == "finished" && v["url"] != "about:blank");
     assert_eq!(v["url"], "data:text/html,allowed");
 }
+
+#[test]
+fn only_registered_handlers_reach_the_program() {
+    let app = App::new(None).unwrap();
+    app.handle("listed").unwrap();
+    app.handle("dropped").unwrap();
+    app.unhandle("dropped").unwrap();
+    assert_eq!(app.unhandle("dropped").unwrap_err().code, transom::ErrorCode::NotFound);
+    assert_eq!(app.handle("").unwrap_err().code, transom::ErrorCode::InvalidArgument);
+    common::open_page(
+        &app,
+        &common::page(
+            "const outcome = (p) => p.then((v) => ({ok: v}), (e) => ({error: e.message}));
+             Promise.all([outcome(host.invoke('unlisted', 1)), outcome(host.invoke('dropped')), outcome(host.invoke('listed', 2))])
+               .then((r) => host.send('outcomes', r));",
+        ),
+    );
+    // Only `listed` reaches the program; the others are refused in the page.
+    let (_, v) = wait_for(&app, "invoke", |e, _| e.kind() == EventKind::Invoke);
+    assert_eq!(v["name"], "listed");
+    app.resolve(v["call"].as_u64().unwrap(), "20").unwrap();
+    assert_eq!(
+        wait_message(&app, "outcomes"),
+        json!([{"error": "no handler named unlisted"}, {"error": "no handler named dropped"}, {"ok": 20}])
+    );
+    while let Ok(event) = app.next_event(Some(std::time::Duration::from_millis(200))) {
+        assert_ne!(event.kind(), EventKind::Invoke, "an unregistered call reached the program: {}", event.json());
+    }
+}
+
+/// The page at the second origin: reports whether it has the bridge (in its title) and tries the
+/// raw message handler with a message shaped like the runtime's.
+const OTHER_ORIGIN_PAGE: &str = "<!doctype html><script>
+  document.title = 'other: host is ' + typeof window.host;
+  try { window.webkit.messageHandlers.transom.postMessage('[{\"t\":\"send\",\"c\":\"forged\",\"d\":1}]'); } catch (e) {}
+  if (window.host) host.send('other-page', location.origin);
+</script>";
+
+#[test]
+fn a_page_of_another_origin_has_no_bridge() {
+    let server = common::HttpServer::start(vec![
+        ("first.html", common::page("host.on('go', (url) => { location.href = url; });")),
+        ("other.html", OTHER_ORIGIN_PAGE.to_owned()),
+    ]);
+    let (first, other) = (format!("http://127.0.0.1:{}/first.html", server.port), format!("http://localhost:{}/other.html", server.port));
+    let app = App::new(None).unwrap();
+    app.handle("anything").unwrap();
+    let window = app.create_window("{}").unwrap();
+    let webview = app.create_webview(window, &json!({ "url": first }).to_string()).unwrap();
+    assert_eq!(wait_message(&app, "loaded"), json!(first));
+    // The page navigates itself to another origin: that page gets no window.host, and what it
+    // posts to the handler is dropped and reported with its origin.
+    app.post(webview, "go", &json!(other).to_string()).unwrap();
+    let (_, v) = wait_for(&app, "security", |e, _| e.kind() == EventKind::Security);
+    assert_eq!(v["reason"], "origin-not-allowed");
+    assert_eq!(v["origin"], format!("http://localhost:{}", server.port));
+    assert_eq!(v["webview"], webview);
+    wait_for(&app, "title", |e, v| e.kind() == EventKind::TitleChanged && v["title"] == "other: host is undefined");
+    // A call from the program to that page fails at once instead of waiting.
+    let call = app.invoke(webview, "anything", "[]", 0).unwrap();
+    let (_, v) = wait_for(&app, "invoke-result", |e, v| e.kind() == EventKind::InvokeResult && v["call"] == call);
+    assert_eq!(v["code"], "TRANSOM_ERROR_UNSUPPORTED");
+    // Back at an allowed origin the bridge is there again and posts made meanwhile arrive.
+    app.post(webview, "while-away", "1").unwrap();
+    app.navigate(webview, &first).unwrap();
+    assert_eq!(wait_message(&app, "loaded"), json!(first));
+}
+
+#[test]
+fn allowed_origins_widen_the_gate_and_frames_stay_outside() {
+    let server = common::HttpServer::start(vec![
+        ("other.html", OTHER_ORIGIN_PAGE.to_owned()),
+        (
+            "frame.html",
+            "<!doctype html><script>
+               try { window.webkit.messageHandlers.transom.postMessage('[{\"t\":\"send\",\"c\":\"forged\",\"d\":2}]'); } catch (e) {}
+               const handler = window.webkit && window.webkit.messageHandlers && window.webkit.messageHandlers.transom;
+               parent.postMessage('frame: host is ' + typeof window.host + ', handler is ' + typeof handler, '*');
+             </script>"
+                .to_owned(),
+        ),
+    ]);
+    let app = App::new(None).unwrap();
+    for bad in [json!(["localhost"]), json!(["http://localhost/path"]), json!("http://localhost")] {
+        let err = app.create_webview(app.create_window("{}").unwrap(), &json!({ "allowed_origins": bad }).to_string()).unwrap_err();
+        assert_eq!(err.code, transom::ErrorCode::InvalidArgument, "{bad}: {}", err.message);
+    }
+    let frame = format!("http://127.0.0.1:{}/frame.html", server.port);
+    let html = common::page(&format!(
+        "window.addEventListener('message', (e) => host.send('frame-says', e.data));
+         host.on('go', (url) => {{ location.href = url; }});
+         const f = document.createElement('iframe'); f.src = {}; document.body.appendChild(f);",
+        json!(frame)
+    ));
+    let window = app.create_window("{}").unwrap();
+    let options = json!({ "html": html, "allowed_origins": [format!("http://localhost:{}", server.port), "http://*.example.com"] });
+    let webview = app.create_webview(window, &options.to_string()).unwrap();
+    // A cross-origin sub-frame has no bridge; what it posts to the raw handler is unsigned,
+    // dropped and reported.
+    let (mut frame_says, mut security) = (None, None);
+    while frame_says.is_none() || security.is_none() {
+        let (event, v) = wait_for(&app, "the frame's report and a security event", |e, v| {
+            e.kind() == EventKind::Security || (e.kind() == EventKind::Message && v["channel"] != "loaded")
+        });
+        if event.kind() == EventKind::Security {
+            security = Some(v);
+        } else {
+            assert_ne!(v["channel"], "forged", "a forged message reached the program");
+            frame_says = Some(v["payload"].clone());
+        }
+    }
+    assert_eq!(frame_says.unwrap(), json!("frame: host is undefined, handler is object"));
+    assert_eq!(security.unwrap()["reason"], "unsigned-message");
+    // The listed origin gets the bridge.
+    let other = format!("http://localhost:{}/other.html", server.port);
+    app.post(webview, "go", &json!(other).to_string()).unwrap();
+    assert_eq!(wait_message(&app, "other-page"), json!(format!("http://localhost:{}", server.port)));
+}

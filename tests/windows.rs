@@ -187,3 +187,73 @@ fn properties_change_the_real_window() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// Several webviews in one window: one filling it, one in a rectangle; each page measures its
+/// own viewport, a post to the window reaches both, and `set_webview` moves and resizes one.
+#[test]
+fn several_webviews_share_a_window() {
+    let app = App::new(None).unwrap();
+    let window = app.create_window(r#"{"title":"two webviews","width":640,"height":480}"#).unwrap();
+    let page = |name: &str| {
+        common::page(&format!(
+            "const report = () => host.send('size', {{name: '{name}', w: innerWidth, h: innerHeight}});
+             addEventListener('resize', report);
+             host.on('measure', report);
+             host.on('hello', (n) => host.send('hello-back', '{name}:' + n));"
+        ))
+    };
+    let full = app.create_webview(window, &serde_json::json!({ "html": page("full") }).to_string()).unwrap();
+    let panel = app
+        .create_webview(window, &serde_json::json!({ "html": page("panel"), "x": 20, "y": 30, "width": 200, "height": 120 }).to_string())
+        .unwrap();
+    assert_ne!(full, panel);
+    for _ in 0..2 {
+        wait_for(&app, "both pages loaded", |e, v| e.kind() == EventKind::Message && v["channel"] == "loaded");
+    }
+    // The last size each page reports, once both have settled on the expected one.
+    let mut sizes = std::collections::HashMap::new();
+    let mut settle = |app: &App, want: &[(&str, i64, i64)]| {
+        let deadline = Instant::now() + common::PATIENCE;
+        app.post_window(window, "measure", "null").unwrap();
+        while !want.iter().all(|(n, w, h)| sizes.get(*n) == Some(&(*w, *h))) {
+            assert!(Instant::now() < deadline, "sizes never became {want:?}: {sizes:?}");
+            match app.next_event(Some(Duration::from_millis(500))) {
+                Ok(event) if event.kind() == EventKind::Message => {
+                    let v: serde_json::Value = serde_json::from_str(event.json()).unwrap();
+                    if v["channel"] == "size" {
+                        let p = &v["payload"];
+                        sizes.insert(p["name"].as_str().unwrap().to_owned(), (p["w"].as_i64().unwrap(), p["h"].as_i64().unwrap()));
+                    }
+                }
+                Ok(_) => {}
+                Err(_) => app.post_window(window, "measure", "null").unwrap(),
+            }
+        }
+    };
+    settle(&app, &[("full", 640, 480), ("panel", 200, 120)]);
+    // A post to the window reaches every webview in it.
+    app.post_window(window, "hello", "1").unwrap();
+    let mut heard = Vec::new();
+    while heard.len() < 2 {
+        let (_, v) = wait_for(&app, "hello-back", |e, v| e.kind() == EventKind::Message && v["channel"] == "hello-back");
+        heard.push(v["payload"].as_str().unwrap().to_owned());
+    }
+    heard.sort();
+    assert_eq!(heard, ["full:1", "panel:1"]);
+    // Moved and resized; then filling the window.
+    app.set_webview(panel, r#"{"x":100,"y":100,"width":300,"height":150}"#).unwrap();
+    settle(&app, &[("panel", 300, 150)]);
+    app.set_webview(panel, r#"{"fill":true}"#).unwrap();
+    settle(&app, &[("panel", 640, 480)]);
+    assert_eq!(app.set_webview(panel, r#"{"x":1}"#).unwrap_err().code, ErrorCode::InvalidArgument);
+    assert_eq!(app.set_webview(9_999_999, r#"{"visible":false}"#).unwrap_err().code, ErrorCode::NotFound);
+    // Closing the window ends both webviews.
+    app.close_window(window).unwrap();
+    let mut destroyed = Vec::new();
+    while destroyed.len() < 2 {
+        let (_, v) = wait_for(&app, "webview-destroyed", |e, _| e.kind() == EventKind::WebviewDestroyed);
+        destroyed.push(v["webview"].as_u64().unwrap());
+    }
+    destroyed.sort();
+    assert_eq!(destroyed, [full, panel]);
+}

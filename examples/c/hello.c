@@ -285,6 +285,13 @@ int main(void) {
   }
   int status = 0;
 
+  /* Pages may only call the handlers the program names: here the one this demo answers. */
+  if ((r = transom_handle(d.app, "system_info")) != TRANSOM_OK) {
+    fail("transom_handle", r);
+    transom_app_free(d.app);
+    return 1;
+  }
+
   /* The webview options are a JSON object: {"html": "<the page as a JSON string>"}. */
   size_t size = sizeof PAGE * 2 + 64, len = 0;
   char *options = malloc(size);

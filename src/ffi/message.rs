@@ -36,6 +36,49 @@ pub unsafe extern "C" fn transom_post(
     })
 }
 
+/// Registers `name` (UTF-8, 1 to 256 bytes) as a handler pages may call with
+/// `host.invoke(name, …)`. Only registered names reach the program (as `invoke` events); a page
+/// call to any other name is refused in the page with "no handler named NAME" without reaching
+/// the program. The list belongs to the app and holds for all its webviews. Registering a name
+/// again is not an error. Any thread.
+///
+/// Errors: `TRANSOM_ERROR_NULL_ARGUMENT`, `TRANSOM_ERROR_INVALID_UTF8`,
+/// `TRANSOM_ERROR_INVALID_ARGUMENT` (empty or longer than 256 bytes), `TRANSOM_ERROR_CLOSED`.
+///
+/// # Safety
+/// `app` is NULL or a live app; `name` is NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn transom_handle(app: *mut transom_app, name: *const c_char) -> transom_result {
+    guard(|| {
+        // SAFETY: per this function's contract.
+        let app = unsafe { app_arg(app) }?;
+        // SAFETY: per this function's contract.
+        let name = unsafe { str_arg(name, "name") }?;
+        app.handle(name)
+    })
+}
+
+/// Removes `name` from the handlers pages may call (see `transom_handle`): later page calls to
+/// it are refused in the page. Calls already delivered as `invoke` events still need an answer.
+/// Any thread.
+///
+/// Errors: `TRANSOM_ERROR_NULL_ARGUMENT`, `TRANSOM_ERROR_INVALID_UTF8`,
+/// `TRANSOM_ERROR_INVALID_ARGUMENT`, `TRANSOM_ERROR_NOT_FOUND` (not registered),
+/// `TRANSOM_ERROR_CLOSED`.
+///
+/// # Safety
+/// `app` is NULL or a live app; `name` is NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn transom_unhandle(app: *mut transom_app, name: *const c_char) -> transom_result {
+    guard(|| {
+        // SAFETY: per this function's contract.
+        let app = unsafe { app_arg(app) }?;
+        // SAFETY: per this function's contract.
+        let name = unsafe { str_arg(name, "name") }?;
+        app.unhandle(name)
+    })
+}
+
 /// Calls the page handler `name` (registered in the page with `host.handle(name, fn)`) with
 /// `args_json` (a UTF-8 JSON array, spread as the handler's arguments).
 ///

@@ -4,19 +4,23 @@ use std::ffi::c_char;
 
 use super::{app_arg, guard, out_arg, str_arg, transom_app, transom_result};
 
-/// Creates the webview of a window (one per window); it fills the window.
+/// Creates a webview in a window. Without bounds it fills the window; with `x`, `y`, `width`,
+/// `height` it sits in that rectangle. A window may hold several webviews (later ones are drawn
+/// above earlier ones).
 ///
 /// `options_json`: a UTF-8 JSON object, every field optional: `url` (absolute URL) or `html` (a
 /// document), not both; `init_script` (JavaScript run before the page's scripts in every page,
 /// main frame only); `devtools` (bool, default false); `user_agent` (string); `background_color`
-/// (`"#rrggbb"` or `"#rrggbbaa"`). Every page gets `window.host` (see src/page/host.d.ts).
+/// (`"#rrggbb"` or `"#rrggbbaa"`); `assets`, `csp`, `assets_handler`, `bridge`, `navigation`,
+/// `new_windows`, `allowed_origins`, `downloads`, `download_folder`; `x`, `y`, `width`, `height`
+/// (logical pixels) or `fill`. docs/protocol.md, "Webview options", gives each. Pages of allowed
+/// origins get `window.host` (see src/page/host.d.ts).
 ///
 /// Writes the webview's id (never 0) to `*webview_out` at once; `webview-created` follows, or an
 /// `error` event with `id` = this id.
 ///
 /// Errors: `TRANSOM_ERROR_NULL_ARGUMENT`, `TRANSOM_ERROR_INVALID_UTF8`, `TRANSOM_ERROR_INVALID_JSON`,
-/// `TRANSOM_ERROR_INVALID_ARGUMENT`, `TRANSOM_ERROR_NOT_FOUND` (window), `TRANSOM_ERROR_UNSUPPORTED`
-/// (the window has a webview already), `TRANSOM_ERROR_CLOSED`.
+/// `TRANSOM_ERROR_INVALID_ARGUMENT`, `TRANSOM_ERROR_NOT_FOUND` (window), `TRANSOM_ERROR_CLOSED`.
 ///
 /// # Safety
 /// `app` is NULL or a live app; `options_json` is NULL or NUL-terminated; `webview_out` is NULL or
@@ -78,5 +82,28 @@ pub unsafe extern "C" fn transom_webview_navigate(app: *mut transom_app, webview
         // SAFETY: per this function's contract.
         let url = unsafe { str_arg(url, "url") }?;
         app.navigate(webview, url)
+    })
+}
+
+/// Moves, resizes, shows or hides a webview. `props_json`: a UTF-8 JSON object with `x`, `y`,
+/// `width`, `height` (all four; logical pixels relative to the window's content area; `x`, `y`
+/// 0 to 100000, sizes above 0 up to 100000) or `fill: true` (the whole window, following its
+/// size), and `visible` (bool). Only the fields present change. Any thread; the change happens on
+/// the GUI thread.
+///
+/// Errors: `TRANSOM_ERROR_NULL_ARGUMENT`, `TRANSOM_ERROR_INVALID_UTF8`, `TRANSOM_ERROR_INVALID_JSON`,
+/// `TRANSOM_ERROR_INVALID_ARGUMENT` (unknown field, wrong type, incomplete or out-of-range
+/// bounds), `TRANSOM_ERROR_NOT_FOUND` (webview), `TRANSOM_ERROR_CLOSED`.
+///
+/// # Safety
+/// `app` is NULL or a live app; `props_json` is NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn transom_webview_set(app: *mut transom_app, webview: u64, props_json: *const c_char) -> transom_result {
+    guard(|| {
+        // SAFETY: per this function's contract.
+        let app = unsafe { app_arg(app) }?;
+        // SAFETY: per this function's contract.
+        let props = unsafe { str_arg(props_json, "props_json") }?;
+        app.set_webview(webview, props)
     })
 }

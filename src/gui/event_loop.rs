@@ -52,7 +52,8 @@ pub(super) struct GuiWindow {
     limits: window::Limits,
     close_guard: bool,
     transparent: bool,
-    pub webview: Option<u64>,
+    /// Its webviews, in the order they were made.
+    pub webviews: Vec<u64>,
     /// `Minimized`, `Maximized` or `Restored`: the last state reported.
     state: EventKind,
 }
@@ -87,6 +88,11 @@ pub(super) struct GuiWebview {
     pub init_script: Option<String>,
     /// Whether pages get `window.host` (the `bridge` option).
     pub bridge: bool,
+    /// The origins allowed to use the bridge (normalised patterns, `WebviewOptions::origins`).
+    pub origins: Vec<String>,
+    /// Whether the page loaded now has an allowed origin. Updated when a load starts; while it is
+    /// false nothing is delivered to the page and calls to it fail at once.
+    pub origin_ok: bool,
     /// Which navigations the `navigation` option allows.
     navigation: webview::NavigationPolicy,
     pub blobs: Arc<Mutex<Blobs>>,
@@ -253,7 +259,7 @@ impl Gui {
                         limits,
                         close_guard: options.close_guard.unwrap_or(false),
                         transparent: options.transparent.unwrap_or(false),
-                        webview: None,
+                        webviews: Vec::new(),
                         state: EventKind::Restored,
                     };
                     self.windows.insert(id, gui_window);
@@ -276,6 +282,11 @@ impl Gui {
             }
             Command::WindowClose { id } => self.close_window(id),
             Command::WebviewCreate { app, window, id, options } => self.create_webview(app, window, id, &options),
+            Command::WebviewSet { id, props } => {
+                if let Some(w) = self.webviews.get(&id) {
+                    webview::set_layout(&w.webview, props.bounds().ok().flatten(), props.visible);
+                }
+            }
             Command::Eval { id, script } => self.queue(id, Outgoing::Script(script)),
             Command::Navigate { id, url } => {
                 if let Some(w) = self.webviews.get(&id) {
@@ -297,7 +308,7 @@ impl Gui {
             Command::Post { target, channel, payload } => {
                 let ids: Vec<u64> = match target {
                     PostTarget::Webview(id) => vec![id],
-                    PostTarget::Window(window) => self.windows.get(&window).and_then(|w| w.webview).into_iter().collect(),
+                    PostTarget::Window(window) => self.windows.get(&window).map(|w| w.webviews.clone()).unwrap_or_default(),
                     PostTarget::App(app) => self.webviews_of(app),
                 };
                 for id in ids {
@@ -381,20 +392,16 @@ impl Gui {
     }
 
     /// The page runtime for a webview of `app`, with the app's current shared state.
-    fn runtime_for(&self, app: u64, secret: &str) -> String {
+    fn runtime_for(&self, app: u64, secret: &str, origins: &[String]) -> String {
         let shared = self.apps.get(&app).map(|a| a.shared.clone());
         let (state, max) = shared.map_or(("{}".to_owned(), usize::MAX), |s| (s.state.lock().snapshot(), s.options.max_message_bytes));
-        page::runtime_script(secret, &state, max)
+        page::runtime_script(secret, &state, max, origins)
     }
 
     fn create_webview(&mut self, app: u64, window: u64, id: u64, options: &WebviewOptions) {
         let forget = |gui: &Self| {
             if let Some(a) = gui.apps.get(&app) {
-                let mut registry = a.shared.registry.write();
-                registry.webviews.remove(&id);
-                if let Some(slot) = registry.windows.get_mut(&window) {
-                    *slot = None;
-                }
+                a.shared.forget_webview(id);
             }
         };
         let Some(transparent) = self.windows.get(&window).map(|w| w.transparent) else {
@@ -405,12 +412,13 @@ impl Gui {
         let secret = page::new_secret();
         let blobs = Arc::new(Mutex::new(Blobs::default()));
         let bridge = options.bridge.unwrap_or(true);
-        let runtime = bridge.then(|| self.runtime_for(app, &secret));
+        let origins = options.origins();
+        let runtime = bridge.then(|| self.runtime_for(app, &secret, &origins));
         let Some(w) = self.windows.get_mut(&window) else { return };
         let setup = webview::Setup { id, options, runtime, secret: secret.clone(), blobs: blobs.clone() };
         match webview::build(&w.window, transparent, setup) {
             Ok((webview, navigation)) => {
-                w.webview = Some(id);
+                w.webviews.push(id);
                 let gui_webview = GuiWebview {
                     app,
                     window,
@@ -418,6 +426,8 @@ impl Gui {
                     secret,
                     init_script: options.init_script.clone(),
                     bridge,
+                    origins,
+                    origin_ok: true,
                     navigation,
                     blobs,
                     ready: false,
@@ -452,6 +462,9 @@ impl Gui {
         #[cfg(not(target_os = "linux"))]
         self.send_whole_state(webview);
         if let Some(w) = self.webviews.get_mut(&webview) {
+            if !w.origin_ok {
+                return; // No runtime in this page: what is queued waits for the next allowed page.
+            }
             w.ready = true;
             if !w.outbox.is_empty() && !w.dirty {
                 w.dirty = true;
@@ -468,7 +481,7 @@ impl Gui {
             for id in self.webviews_of(app) {
                 let w = &self.webviews[&id];
                 if w.bridge {
-                    let runtime = self.runtime_for(app, &w.secret);
+                    let runtime = self.runtime_for(app, &w.secret, &w.origins);
                     webview::install_scripts(&w.webview, Some(&runtime), w.init_script.as_deref());
                 }
             }
@@ -521,8 +534,12 @@ impl Gui {
             // The runtime normally says it is ready at DOMContentLoaded, which comes first; this
             // covers pages where it could not run, so that deliveries never wait forever.
             self.mark_ready(webview);
-        } else if !std::mem::replace(&mut self.webviews.get_mut(&webview).expect("checked above").awaiting_commit, false) {
-            self.page_gone(webview, "the page navigated away");
+        } else {
+            let w = self.webviews.get_mut(&webview).expect("checked above");
+            w.origin_ok = crate::security::origin_allowed(&crate::security::origin_of(url), &w.origins);
+            if !std::mem::replace(&mut w.awaiting_commit, false) {
+                self.page_gone(webview, "the page navigated away");
+            }
         }
         let event = EventBuilder::new(EventKind::PageLoad, window, webview)
             .string("state", if finished { "finished" } else { "started" })
@@ -590,7 +607,7 @@ impl Gui {
     fn close_window(&mut self, id: u64) {
         let Some(w) = self.windows.remove(&id) else { return };
         self.tao_windows.remove(&w.window.id());
-        if let Some(webview) = w.webview {
+        for &webview in &w.webviews {
             self.page_gone(webview, "the webview was closed");
             if self.webviews.remove(&webview).is_some() {
                 self.emit(w.app, EventBuilder::new(EventKind::WebviewDestroyed, id, webview).build());

@@ -34,6 +34,9 @@ impl Gui {
             Some(w) if !w.bridge => {
                 return self.invoke_failed(call, ErrorCode::Unsupported, "the webview has no bridge (bridge: false)")
             }
+            Some(w) if !w.origin_ok => {
+                return self.invoke_failed(call, ErrorCode::Unsupported, "the page's origin is not allowed to use the bridge (allowed_origins)")
+            }
             Some(_) => {}
         }
         if let Some(t) = timeout {
@@ -123,6 +126,9 @@ impl Gui {
             origin,
             max: self.apps.get(&w.app).map_or(usize::MAX, |a| a.shared.options.max_message_bytes),
         };
+        if !crate::security::origin_allowed(&crate::security::origin_of(origin), &w.origins) {
+            return self.security(&from, "origin-not-allowed");
+        }
         match page::decode(&w.secret, body) {
             Ok(messages) => {
                 for message in messages {
@@ -143,7 +149,8 @@ impl Gui {
     fn security(&mut self, from: &PageSource<'_>, reason: &str) {
         let event = EventBuilder::new(EventKind::Security, from.window, from.webview)
             .string("reason", reason)
-            .string("origin", from.origin)
+            .string("origin", &crate::security::origin_of(from.origin))
+            .string("url", from.origin)
             .build();
         self.emit(from.app, event);
     }
@@ -186,6 +193,8 @@ impl Gui {
                     .map(|e| e.message)
                     .or_else(|| (args.get().len() > from.max).then(|| format!("arguments of {name} are larger than max_message_bytes ({})", from.max)))
                     .or_else(|| (!args.get().starts_with('[')).then(|| "arguments must be a JSON array".to_owned()));
+                let registered = self.apps.get(&app).is_some_and(|a| a.shared.handlers.read().contains(name));
+                let refusal = refusal.or_else(|| (!registered).then(|| format!("no handler named {name}")));
                 if let Some(message) = refusal {
                     self.queue(webview, Outgoing::ThisPage(page::result_message(page_call, &Err(message))));
                     return Ok(());
@@ -346,9 +355,13 @@ impl Gui {
     // ---- channels ----------------------------------------------------------------------------
 
     pub(super) fn host_opens_channel(&mut self, app: u64, webview: u64, channel: u64, name: &str) {
-        if !self.webviews.contains_key(&webview) {
+        let Some(w) = self.webviews.get(&webview) else {
             self.channels.insert(channel, GuiChannel { app, webview });
             return self.channel_closed(channel, "the webview was closed");
+        };
+        if !w.origin_ok {
+            self.channels.insert(channel, GuiChannel { app, webview });
+            return self.channel_closed(channel, "the page's origin is not allowed to use the bridge (allowed_origins)");
         }
         self.channels.insert(channel, GuiChannel { app, webview });
         self.queue(webview, Outgoing::ThisPage(page::message("open", name.len()).id("ch", channel).string("n", name).finish()));

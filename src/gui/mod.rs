@@ -77,6 +77,7 @@ pub(crate) enum Command {
     WindowSet { id: u64, props: WindowOptions },
     WindowClose { id: u64 },
     WebviewCreate { app: u64, window: u64, id: u64, options: WebviewOptions },
+    WebviewSet { id: u64, props: crate::options::WebviewProps },
     Eval { id: u64, script: String },
     Navigate { id: u64, url: String },
     Post { target: PostTarget, channel: String, payload: Payload },

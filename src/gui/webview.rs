@@ -12,7 +12,7 @@ use wry::{PageLoadEvent, WebView, WebViewBuilder};
 use super::{send_internal, Command, Field};
 use crate::error::{Error, ErrorCode, Result};
 use crate::event::EventKind;
-use crate::options::{NewWindows, WebviewOptions};
+use crate::options::{Bounds, NewWindows, WebviewOptions};
 use crate::page::Blobs;
 
 /// The page shown when neither `url` nor `html` is given. A real document, so that the page
@@ -32,17 +32,23 @@ pub(super) struct Setup<'a> {
     pub blobs: Arc<Mutex<Blobs>>,
 }
 
-/// Builds the webview `setup.id` filling `window`.
+/// Builds the webview `setup.id` in `window`, filling it or in the rectangle of its options.
 ///
 /// ## Platform-specific
-/// - **Linux:** built into the window's GTK box (`build_gtk`), which also works under Wayland. The
+/// - **Linux:** every webview of a window sits in a GTK box of its own inside one `GtkOverlay`
+///   that fills the window (`build_gtk` into that box, which also works under Wayland): a
+///   filling webview follows the window's size, a rectangle is placed with margins and a size
+///   request, and later webviews are drawn above earlier ones. The
 ///   start-up scripts are WebKit user scripts the library manages itself (so that they can be
 ///   replaced when the shared state changes, see [`install_scripts`]), and pages post to a WebKit
 ///   script message handler of the library's own (`window.webkit.messageHandlers.transom`), not
 ///   to wry's `window.ipc`: wry 0.57 drops every post from a page whose URL the `http` crate
 ///   cannot parse (`file:`, `data:`), so those pages could not talk at all. Both are in place
 ///   before the first page starts loading.
-/// - **Other platforms:** wry's initialization scripts and ipc handler (`window.ipc.postMessage`).
+/// - **Other platforms:** wry's initialization scripts and ipc handler (`window.ipc.postMessage`);
+///   a rectangle is a child webview (`build_as_child` with bounds), a filling webview is built
+///   with `build`. Not compiled or run on Linux.
+///
 /// The navigation policy of a webview (see [`navigation_policy`]), shared by the engine's handler
 /// and the program's `navigate`.
 pub(super) type NavigationPolicy = std::rc::Rc<dyn Fn(&str) -> bool>;
@@ -125,8 +131,8 @@ fn first_page(o: &WebviewOptions) -> FirstPage<'_> {
     match (&o.url, &o.html, &o.assets) {
         (Some(url), ..) => FirstPage::Url(url),
         (None, Some(html), _) => FirstPage::Html(html),
-        (None, None, Some(_)) => FirstPage::Url(ASSETS_URL),
-        (None, None, None) => FirstPage::Html(EMPTY_PAGE),
+        (None, None, _) if o.assets.is_some() || o.assets_handler == Some(true) => FirstPage::Url(ASSETS_URL),
+        (None, None, _) => FirstPage::Html(EMPTY_PAGE),
     }
 }
 
@@ -237,14 +243,10 @@ const MESSAGE_HANDLER: &str = "transom";
 
 #[cfg(target_os = "linux")]
 fn build_in(builder: WebViewBuilder<'_>, window: &Window, id: u64, runtime: Option<&str>, o: &WebviewOptions) -> wry::Result<WebView> {
-    use tao::platform::unix::WindowExtUnix;
     use webkit2gtk::{SecurityManagerExt, UserContentManagerExt, WebContextExt, WebViewExt};
     use wry::{WebViewBuilderExtUnix, WebViewExtUnix};
     // No url or html yet: nothing loads before the scripts and the handler are in place.
-    let webview = match window.default_vbox() {
-        Some(vbox) => builder.build_gtk(vbox)?,
-        None => builder.build_gtk(window.gtk_window())?,
-    };
+    let webview = builder.build_gtk(&holder(window, o.bounds()))?;
     let engine = webview.webview();
     if let Some(security) = engine.context().and_then(|c| c.security_manager()) {
         // Lets pages of any origin fetch transom://ipc/ (the secret in the path guards it).
@@ -266,6 +268,87 @@ fn build_in(builder: WebViewBuilder<'_>, window: &Window, id: u64, runtime: Opti
         FirstPage::Html(html) => webview.load_html(html)?,
     }
     Ok(webview)
+}
+
+/// The name of the `GtkOverlay` that holds a window's webviews.
+#[cfg(target_os = "linux")]
+const LAYOUT: &str = "transom-webviews";
+
+/// A new box for one webview in the window's overlay (made on first use), placed at `bounds`.
+#[cfg(target_os = "linux")]
+fn holder(window: &Window, bounds: Bounds) -> gtk::Box {
+    use gtk::prelude::*;
+    use tao::platform::unix::WindowExtUnix;
+    let parent: gtk::Container = match window.default_vbox() {
+        Some(vbox) => vbox.clone().upcast(),
+        None => window.gtk_window().clone().upcast(),
+    };
+    let existing = parent.children().into_iter().find_map(|child| child.downcast::<gtk::Overlay>().ok().filter(|o| o.widget_name() == LAYOUT));
+    let overlay = existing.unwrap_or_else(|| {
+        let overlay = gtk::Overlay::new();
+        overlay.set_widget_name(LAYOUT);
+        match parent.downcast_ref::<gtk::Box>() {
+            Some(vbox) => vbox.pack_start(&overlay, true, true, 0),
+            None => parent.add(&overlay),
+        }
+        overlay.show();
+        overlay
+    });
+    let holder = gtk::Box::new(gtk::Orientation::Vertical, 0);
+    place(holder.upcast_ref(), bounds);
+    overlay.add_overlay(&holder);
+    holder.show();
+    holder
+}
+
+/// Puts a webview's box where `bounds` say: the whole overlay, or a rectangle (negative
+/// positions are clamped to 0).
+#[cfg(target_os = "linux")]
+fn place(holder: &gtk::Widget, bounds: Bounds) {
+    use gtk::prelude::*;
+    match bounds {
+        Bounds::Fill => {
+            holder.set_halign(gtk::Align::Fill);
+            holder.set_valign(gtk::Align::Fill);
+            holder.set_margin_start(0);
+            holder.set_margin_top(0);
+            holder.set_size_request(-1, -1);
+        }
+        Bounds::Rect { x, y, width, height } => {
+            holder.set_halign(gtk::Align::Start);
+            holder.set_valign(gtk::Align::Start);
+            holder.set_margin_start(x.max(0.0).round() as i32);
+            holder.set_margin_top(y.max(0.0).round() as i32);
+            holder.set_size_request(width.round() as i32, height.round() as i32);
+        }
+    }
+    holder.queue_resize();
+}
+
+/// Moves or resizes a webview (`transom_webview_set`) and shows or hides it.
+#[cfg(target_os = "linux")]
+pub(super) fn set_layout(webview: &WebView, bounds: Option<Bounds>, visible: Option<bool>) {
+    use gtk::prelude::*;
+    use wry::WebViewExtUnix;
+    if let (Some(bounds), Some(holder)) = (bounds, webview.webview().parent()) {
+        place(&holder, bounds);
+    }
+    if let Some(visible) = visible {
+        let _ = webview.set_visible(visible);
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+pub(super) fn set_layout(webview: &WebView, bounds: Option<Bounds>, visible: Option<bool>) {
+    if let Some(Bounds::Rect { x, y, width, height }) = bounds {
+        let _ = webview.set_bounds(wry::Rect {
+            position: wry::dpi::LogicalPosition::new(x, y).into(),
+            size: wry::dpi::LogicalSize::new(width, height).into(),
+        });
+    }
+    if let Some(visible) = visible {
+        let _ = webview.set_visible(visible);
+    }
 }
 
 /// Replaces the scripts every new page of `webview` runs before its own: the page runtime, then
@@ -312,5 +395,13 @@ fn build_in(builder: WebViewBuilder<'_>, window: &Window, id: u64, runtime: Opti
         FirstPage::Url(url) => builder.with_url(url),
         FirstPage::Html(html) => builder.with_html(html),
     };
-    builder.build(window)
+    match o.bounds() {
+        Bounds::Fill => builder.build(window),
+        Bounds::Rect { x, y, width, height } => builder
+            .with_bounds(wry::Rect {
+                position: wry::dpi::LogicalPosition::new(x, y).into(),
+                size: wry::dpi::LogicalSize::new(width, height).into(),
+            })
+            .build_as_child(window),
+    }
 }

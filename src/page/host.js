@@ -15,6 +15,24 @@
 (function () {
   "use strict";
   if (window.top !== window || Object.prototype.hasOwnProperty.call(window, "host")) return;
+  // The origin gate: a page whose origin the webview does not allow gets no window.host and
+  // never sees SECRET. The same decision as `origin_allowed` in src/security.rs: "*", an exact
+  // origin, or "scheme://*.domain" for the subdomains of domain.
+  const ALLOWED_ORIGINS = __TRANSOM_ORIGINS__;
+  function originAllowed(origin) {
+    for (const pattern of ALLOWED_ORIGINS) {
+      if (pattern === "*" || pattern === origin) return true;
+      const star = pattern.indexOf("://*.");
+      if (star < 0) continue;
+      const prefix = pattern.slice(0, star + 3);
+      const domain = pattern.slice(star + 4); // ".example.com"
+      if (!origin.startsWith(prefix) || !origin.endsWith(domain)) continue;
+      const sub = origin.slice(prefix.length, origin.length - domain.length);
+      if (sub.length > 0 && !/[:/]/.test(sub)) return true;
+    }
+    return false;
+  }
+  if (!originAllowed(String(window.location.origin))) return;
   const SECRET = "__TRANSOM_SECRET__";
   const INITIAL_STATE = __TRANSOM_STATE__; // {key: [version, value]}
   const MAX_MESSAGE_BYTES = __TRANSOM_MAX_MESSAGE_BYTES__;

@@ -21,14 +21,18 @@ const HOST_JS: &str = include_str!("host.js");
 pub(crate) const CHANNEL_WINDOW: u64 = 4 * 1024 * 1024;
 
 /// The runtime for one webview: signed with `secret`, starting from the shared state `state`
-/// (a JSON object `{key: [version, value]}`), refusing messages over `max_message_bytes`.
-pub(crate) fn runtime_script(secret: &str, state: &str, max_message_bytes: usize) -> String {
+/// (a JSON object `{key: [version, value]}`), refusing messages over `max_message_bytes`, and
+/// defining `window.host` only in pages whose origin matches one of `origins` (normalised
+/// patterns, see `crate::security::origin_allowed`).
+pub(crate) fn runtime_script(secret: &str, state: &str, max_message_bytes: usize, origins: &[String]) -> String {
+    let origins = serde_json::to_string(origins).unwrap_or_else(|_| "[]".into());
     // The state goes in last: its values are the program's and pages' text, which may contain
     // anything, the other placeholders included.
     HOST_JS
         .replace("__TRANSOM_SECRET__", secret)
         .replace("__TRANSOM_MAX_MESSAGE_BYTES__", &max_message_bytes.to_string())
         .replace("__TRANSOM_CHANNEL_WINDOW__", &CHANNEL_WINDOW.to_string())
+        .replace("__TRANSOM_ORIGINS__", &origins)
         .replace("__TRANSOM_STATE__", state)
 }
 
@@ -200,7 +204,7 @@ mod tests {
     #[test]
     fn state_text_is_never_rewritten() {
         let state = r#"{"k":[1,"__TRANSOM_CHANNEL_WINDOW__ __TRANSOM_MAX_MESSAGE_BYTES__ __TRANSOM_SECRET__"]}"#;
-        let script = runtime_script("abc", state, 10);
+        let script = runtime_script("abc", state, 10, &["null".to_owned()]);
         assert!(script.contains(state));
     }
 

@@ -318,7 +318,10 @@ static const char main_page[] =
     "        function (e) { host.send('add-result', {ok: false, e: e.message}); })\n"
     "  .then(function () { return host.invoke('fail', 'x'); })\n"
     "  .then(function (v) { host.send('fail-result', {ok: true, v: v}); },\n"
-    "        function (e) { host.send('fail-result', {ok: false, e: e.message, isError: e instanceof Error}); });\n"
+    "        function (e) { host.send('fail-result', {ok: false, e: e.message, isError: e instanceof Error}); })\n"
+    "  .then(function () { return host.invoke('unlisted'); })\n"
+    "  .then(function (v) { host.send('unlisted-result', {ok: true}); },\n"
+    "        function (e) { host.send('unlisted-result', {ok: false, e: e.message}); });\n"
     "</script></body></html>";
 
 /* The page of the window left open at shutdown: one handler that never answers. It reports the
@@ -637,8 +640,18 @@ static struct ids test_window_and_webview(transom_app *app) {
     ids.webview = id;
     check(id != 0 && id != SENTINEL_ID && id != ids.window, "  ...wrote a webview id (%" PRIu64 ")", id);
     id = SENTINEL_ID;
-    expect(transom_webview_create(app, ids.window, "{}", &id), TRANSOM_ERROR_UNSUPPORTED, id == SENTINEL_ID,
-           "a second webview in the same window");
+    expect(transom_webview_create(app, ids.window, "{\"x\":0,\"y\":0}", &id), TRANSOM_ERROR_INVALID_ARGUMENT, id == SENTINEL_ID,
+           "bounds without width and height");
+    expect(transom_webview_create(app, ids.window, "{\"fill\":true,\"x\":0,\"y\":0,\"width\":9,\"height\":9}", &id),
+           TRANSOM_ERROR_INVALID_ARGUMENT, id == SENTINEL_ID, "fill and bounds together");
+    expect(transom_webview_create(app, ids.window, "{\"allowed_origins\":[\"example.com\"]}", &id),
+           TRANSOM_ERROR_INVALID_ARGUMENT, id == SENTINEL_ID, "allowed_origins without a scheme");
+    expect(transom_webview_set(app, ids.webview, NULL), TRANSOM_ERROR_NULL_ARGUMENT, true, "transom_webview_set(props NULL)");
+    expect(transom_webview_set(NULL, ids.webview, "{}"), TRANSOM_ERROR_NULL_ARGUMENT, true, "transom_webview_set(NULL app)");
+    expect(transom_webview_set(app, UNKNOWN_ID, "{\"visible\":true}"), TRANSOM_ERROR_NOT_FOUND, true, "transom_webview_set(unknown webview)");
+    expect(transom_webview_set(app, ids.webview, "{\"width\":-1}"), TRANSOM_ERROR_INVALID_ARGUMENT, true, "transom_webview_set(width only, negative)");
+    expect(transom_webview_set(app, ids.webview, "{\"colour\":1}"), TRANSOM_ERROR_INVALID_ARGUMENT, true, "transom_webview_set(unknown field)");
+    expect(transom_webview_set(app, ids.webview, "{\"fill\":true,\"visible\":true}"), TRANSOM_OK, true, "transom_webview_set(fill, visible)");
     e = wait_for(app, TRANSOM_EVENT_KIND_WEBVIEW_CREATED, NULL, NULL);
     check(e && transom_event_window(e) == ids.window && transom_event_webview(e) == ids.webview,
           "webview-created names window and webview (%s)", transom_event_json(e));
@@ -666,6 +679,23 @@ static void test_page_to_host(transom_app *app, struct ids ids) {
   e = wait_for(app, TRANSOM_EVENT_KIND_TITLE_CHANGED, "\"title\":\"transom api test\"", NULL);
   check(e && transom_event_webview(e) == ids.webview, "title-changed arrives (%s)", transom_event_json(e));
   transom_event_free(e);
+}
+
+/* The handler allow-list: only names registered with transom_handle reach the program. */
+static void test_handle(transom_app *app) {
+  section("transom_handle / transom_unhandle");
+  expect(transom_handle(NULL, "add"), TRANSOM_ERROR_NULL_ARGUMENT, true, "transom_handle(NULL app)");
+  expect(transom_handle(app, NULL), TRANSOM_ERROR_NULL_ARGUMENT, true, "transom_handle(name NULL)");
+  expect(transom_handle(app, "a\xff"), TRANSOM_ERROR_INVALID_UTF8, true, "transom_handle(\"a\\xff\")");
+  expect(transom_handle(app, ""), TRANSOM_ERROR_INVALID_ARGUMENT, true, "transom_handle(\"\")");
+  expect(transom_unhandle(app, "never-registered"), TRANSOM_ERROR_NOT_FOUND, true, "transom_unhandle(unknown name)");
+  expect(transom_unhandle(NULL, "add"), TRANSOM_ERROR_NULL_ARGUMENT, true, "transom_unhandle(NULL app)");
+  expect(transom_handle(app, "add"), TRANSOM_OK, true, "transom_handle(add)");
+  expect(transom_handle(app, "add"), TRANSOM_OK, true, "transom_handle(add) again");
+  expect(transom_handle(app, "fail"), TRANSOM_OK, true, "transom_handle(fail)");
+  expect(transom_handle(app, "never-answered"), TRANSOM_OK, true, "transom_handle(never-answered)");
+  expect(transom_handle(app, "unlisted"), TRANSOM_OK, true, "transom_handle(unlisted)");
+  expect(transom_unhandle(app, "unlisted"), TRANSOM_OK, true, "transom_unhandle(unlisted)");
 }
 
 static void test_page_invoke(transom_app *app) {
@@ -700,6 +730,8 @@ static void test_page_invoke(transom_app *app) {
   expect_message(app, "fail-result",
                  "\"payload\":{\"ok\":false,\"e\":\"nope: \\\"quoted\\\" </script> \xc3\xa9\",\"isError\":true}",
                  "the page's Promise rejected with an Error carrying the message");
+  expect_message(app, "unlisted-result", "\"payload\":{\"ok\":false,\"e\":\"no handler named unlisted\"}",
+                 "a call to an unregistered name is refused in the page");
 }
 
 static void test_post(transom_app *app, struct ids ids) {
@@ -1406,6 +1438,7 @@ int main(void) {
     return 1;
   }
   test_small_app();
+  test_handle(app);
   test_event_next_basics(app);
   struct ids ids = test_window_and_webview(app);
   if (ids.webview != 0) {
