@@ -245,6 +245,8 @@ export class App<S = AnyIpc> {
   private readonly stateValues = new Map<string, { version: number; value: unknown }>();
   private readonly stateWatchers = new Map<string, Listeners<[unknown, unknown]>>();
   private readonly handlers = new Map<string, Handler>();
+  /** Names sent to the core with `handle` (kept across host restarts). */
+  private readonly allowedHandlers = new Set<string>();
   private readonly channelHandlers = new Map<string, (channel: Channel<any>) => void>();
   private readonly listeners = new Map<string, Listeners<[any]>>();
   private readonly errorListeners = new Set<(error: unknown) => void>();
@@ -412,6 +414,7 @@ export class App<S = AnyIpc> {
   ): Unsubscribe {
     checkName("handler name", name);
     if (typeof fn !== "function") throw new TransomError("TRANSOM_ERROR_INVALID_ARGUMENT", "handler must be a function");
+    this._allowHandler(name);
     this.handlers.set(name, fn as Handler);
     return () => {
       if (this.handlers.get(name) === fn) this.handlers.delete(name);
@@ -813,8 +816,18 @@ export class App<S = AnyIpc> {
     if (info.restartIn === null) this.finish();
   }
 
+  /** @internal Puts `name` on the core's handler allow-list (the `handle` command) once: page
+   *  calls to names never registered are refused in the page and never reach the program. */
+  _allowHandler(name: string): void {
+    if (this.allowedHandlers.has(name)) return;
+    this.allowedHandlers.add(name);
+    this._run('{"cmd":"handle","name":' + JSON.stringify(name) + "}").catch(() => this.allowedHandlers.delete(name));
+  }
+
   private hostRestarted(info: { restarts: number; pid: number }): void {
-    // The new host starts empty: give it the shared state the program knew.
+    // The new host starts empty: give it the handler allow-list and the shared state the
+    // program knew.
+    for (const name of this.allowedHandlers) this._run('{"cmd":"handle","name":' + JSON.stringify(name) + "}").catch(() => {});
     for (const [key, entry] of this.stateValues) {
       let text: string;
       try {
@@ -908,18 +921,20 @@ export class Window<S = AnyIpc> {
     return !this.isOpen;
   }
 
-  /** Its webview, once created. */
+  /** Its first webview, once created (see `createWebview` for more than one). */
   get webview(): Webview<S> | null {
     return this.view;
   }
 
-  /** Creates the window's webview (one per window). Resolves once it exists (`webview-created`). */
+  /** Creates a webview in the window: filling it, or in the rectangle `x`, `y`, `width`,
+   *  `height` (logical pixels) of the options; a window may hold several (later ones are drawn
+   *  above earlier ones). Resolves once it exists (`webview-created`). */
   async createWebview<W = S>(options: WebviewOptions = {}): Promise<Webview<W>> {
     const json = optionsJson(options, "webview options");
     let webview!: Webview<W>;
     await this.app._run('{"cmd":"webview.create","window":' + this.id + ',"options":' + json + "}", (reply) => {
       webview = new Webview<W>(this.app, this as unknown as Window<W>, reply.webview);
-      this.view = webview as unknown as Webview<S>;
+      if (this.view === null) this.view = webview as unknown as Webview<S>;
       this.app._webviews.set(webview.id, webview);
       this.app._expect(webview.id);
     });
@@ -1074,6 +1089,7 @@ export class Webview<S = AnyIpc> {
   ): Unsubscribe {
     checkName("handler name", name);
     if (typeof fn !== "function") throw new TransomError("TRANSOM_ERROR_INVALID_ARGUMENT", "handler must be a function");
+    this.app._allowHandler(name);
     this.handlers.set(name, fn as Handler);
     return () => {
       if (this.handlers.get(name) === fn) this.handlers.delete(name);

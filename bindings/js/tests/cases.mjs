@@ -77,7 +77,10 @@ export function defineCases(test, transom, options) {
     assert.equal(a.webview(webview.id), webview);
     await within(webview.next("ready"), 15000, "ready");
     await win.set({ title: "renamed", width: 320 });
-    await rejects(win.createWebview({ html: "<p>second</p>" }), "TRANSOM_ERROR_UNSUPPORTED");
+    const second = await win.createWebview({ html: "<p>second</p>", x: 10, y: 10, width: 100, height: 50 });
+    assert.notEqual(second.id, webview.id);
+    assert.equal(win.webview, webview, "window.webview stays the first webview");
+    await rejects(win.createWebview({ html: "<p>third</p>", x: 10 }), "TRANSOM_ERROR_INVALID_ARGUMENT", /together/);
     await rejects(a.createWindow({ colour: "red" }), "TRANSOM_ERROR_INVALID_ARGUMENT", /colour/);
     await win.close();
     assert.equal(win.isClosed, true);

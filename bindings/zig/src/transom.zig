@@ -266,6 +266,23 @@ pub const App = struct {
         return postTo(self, 0, channel_name, json);
     }
 
+    /// Lets pages call `name` with `host.invoke(name, ...)` (`transom_handle`): only registered
+    /// names reach the program as `invoke` events; page calls to any other name are refused in
+    /// the page with "no handler named NAME". The list belongs to the app. Any thread.
+    pub fn handle(self: App, name: []const u8) CallError!void {
+        const z = try dupeZ(self.allocator, name);
+        defer self.allocator.free(z);
+        return check(c.transom_handle(self.handle, z.ptr));
+    }
+
+    /// Takes `name` off the handler allow-list (`transom_unhandle`); `error.NotFound` when it
+    /// was not registered.
+    pub fn unhandle(self: App, name: []const u8) CallError!void {
+        const z = try dupeZ(self.allocator, name);
+        defer self.allocator.free(z);
+        return check(c.transom_unhandle(self.handle, z.ptr));
+    }
+
     /// Answers a page's call (the `call` of an `invoke` event): its Promise resolves with
     /// `value_json`.
     pub fn resolve(self: App, call: u64, value_json: []const u8) CallError!void {

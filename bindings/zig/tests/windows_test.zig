@@ -92,6 +92,11 @@ const Fixture = struct {
     fn init() !Fixture {
         const app = try transom.App.init(testing.allocator, .{});
         errdefer app.deinit();
+        try app.handle("add");
+        try app.handle("fail");
+        try app.handle("unlisted");
+        try app.unhandle("unlisted");
+        try testing.expectError(error.NotFound, app.unhandle("unlisted"));
         const window = try app.createWindow(.{ .title = "transom zig test", .width = 480, .height = 320 });
         const webview = try window.createWebview(.{ .html = page });
         var ready = try waitFor(app, .{ .tag = .message, .channel = "ready" });

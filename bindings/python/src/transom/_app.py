@@ -473,7 +473,9 @@ class Webview(_EventTarget):
         """Answers the page's ``host.invoke(name, ...args)`` with ``fn(*args)``. Use as a
         decorator, ``@webview.handle("add")``, or call with the function. Replaces an earlier
         handler of that name. A name with a handler neither here nor on the App
-        (:meth:`App.handle`) is rejected with ``"no handler named NAME"``.
+        (:meth:`App.handle`) is rejected with ``"no handler named NAME"``. Registering a handler
+        puts ``name`` on the app's handler allow-list in the core (``transom_handle``): page calls
+        to names never registered are refused there and never reach Python.
 
         ``fn`` may be a plain function or a coroutine function. Its return value (JSON-encodable)
         resolves the page's Promise; an exception rejects it with ``str(exception)`` as the
@@ -489,12 +491,15 @@ class Webview(_EventTarget):
         name = _check_id_text(name, "handler name")
 
         def register(f: Callable[..., Any]) -> None:
+            self.app._backend.handle(name)
             self._handlers[name] = f
 
         return _listener_decorator(register, fn)
 
     def remove_handler(self, name: str) -> None:
-        """Removes the handler of ``name`` (no error if there is none)."""
+        """Removes the handler of ``name`` (no error if there is none). The name stays on the
+        core's allow-list (another webview or the App may handle it); a page call to it is then
+        rejected by the package with ``"no handler named NAME"``."""
         self._handlers.pop(name, None)
 
     # ---- page ----------------------------------------------------------------------------------
@@ -565,7 +570,7 @@ class Window(_EventTarget):
 
     @property
     def webview(self) -> Optional[Webview]:
-        """The window's webview, or ``None``."""
+        """The window's first webview (the one made first and still open), or ``None``."""
         return self._webview
 
     def _check(self) -> int:
@@ -617,7 +622,8 @@ class Window(_EventTarget):
         window_id = self._check()
         webview_id = self.app._backend.webview_create(window_id, options_json)
         webview = self.app._webview_object(webview_id, window_id)
-        self._webview = webview
+        if self._webview is None or self._webview.closed:
+            self._webview = webview
         return webview
 
     def send(self, channel: str, data: Any = None) -> None:
@@ -1112,6 +1118,7 @@ class App(_EventTarget):
         name = _check_id_text(name, "handler name")
 
         def register(f: Callable[..., Any]) -> None:
+            self._backend.handle(name)
             self._handlers[name] = f
 
         return _listener_decorator(register, fn)

@@ -104,6 +104,11 @@ class Backend(abc.ABC):
         """Cancels a pending call the program made (``NotFoundError`` if it is not pending)."""
 
     @abc.abstractmethod
+    def handle(self, name: str) -> None:
+        """Adds ``name`` to the core's handler allow-list (``transom_handle``): only registered
+        names reach the program; other page calls are refused in the page."""
+
+    @abc.abstractmethod
     def state_set(self, key: str, value_json: str) -> None: ...
 
     @abc.abstractmethod

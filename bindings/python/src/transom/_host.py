@@ -24,7 +24,7 @@ import subprocess
 import sys
 import threading
 import time
-from typing import Any, Deque, Dict, List, Optional, Sequence
+from typing import Any, Deque, Dict, List, Optional, Sequence, Set
 
 from ._backend import Backend, EventSink
 from ._errors import (
@@ -109,6 +109,7 @@ class HostBackend(Backend):
         self._proc: Optional[_Process] = None
         self._state = "starting"  # starting, up, down, closing, closed
         self._failures = 0  # crashes in a row
+        self._handled: Set[str] = set()  # handler names, registered again in a restarted host
         self._restart_timer: Optional[threading.Timer] = None
         self._sink: Optional[EventSink] = None
         self._ended = False
@@ -352,6 +353,12 @@ class HostBackend(Backend):
         if state_closed:
             self._stop_process(proc)
             return
+        # The handler allow-list is the app's configuration, not a window: it carries over.
+        for name in sorted(self._handled):
+            try:
+                self._request('"cmd":"handle","name":%s' % _string(name))
+            except TransomError as error:
+                log.warning("transom: registering handler %r in the restarted host failed: %s", name, error)
         log.warning("transom: transom-host restarted (attempt %d, pid %d)", attempt, proc.popen.pid)
         if self._sink is not None:
             try:
@@ -475,6 +482,10 @@ class HostBackend(Backend):
 
     def invoke_cancel(self, call: int) -> None:
         self._request('"cmd":"invoke.cancel","call":%d' % call)
+
+    def handle(self, name: str) -> None:
+        self._request('"cmd":"handle","name":%s' % _string(name))
+        self._handled.add(name)
 
     def state_set(self, key: str, value_json: str) -> None:
         self._request('"cmd":"state.set","key":%s,"value":%s' % (_string(key), value_json))

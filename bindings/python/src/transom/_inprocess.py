@@ -247,6 +247,9 @@ class InProcessBackend(Backend):
     def invoke_cancel(self, call: int) -> None:
         self._call(self._lib.invoke_cancel, call)
 
+    def handle(self, name: str) -> None:
+        self._call(self._lib.handle, _utf8(name, "handler name"))
+
     def state_set(self, key: str, value_json: str) -> None:
         self._call(self._lib.state_set, _utf8(key, "state key"), _utf8(value_json, "state value"))
 

@@ -167,6 +167,7 @@ class Library:
         self.post_window = fn("transom_post_window", _u32, _ptr, _u64, _str, _str)
         self.post_bytes = fn("transom_post_bytes", _u32, _ptr, _u64, _str, _str, size)
         self.invoke_cancel = fn("transom_invoke_cancel", _u32, _ptr, _u64)
+        self.handle = fn("transom_handle", _u32, _ptr, _str)
         self.state_set = fn("transom_state_set", _u32, _ptr, _str, _str)
         self.state_get = fn("transom_state_get", _u32, _ptr, _str, out_ptr)
         self.string_free = fn("transom_string_free", None, _ptr)
