@@ -9,6 +9,7 @@ import { spawn } from "node:child_process";
 import { Buffer } from "node:buffer";
 import { setImmediate } from "node:timers";
 import { TransomError, messageOf } from "../errors.js";
+import { LineSplitter } from "../lines.js";
 import { runtimeName } from "../runtime.js";
 /** How long a new host may take to say hello and answer its first command. */
 const START_TIMEOUT_MS = 20_000;
@@ -20,8 +21,6 @@ class HostProcess {
     child;
     pid;
     startedAt = Date.now();
-    rest = "";
-    decoder = new TextDecoder();
     hello = null;
     helloSeen = false;
     pending = [];
@@ -105,27 +104,31 @@ class HostProcess {
     }
     /** Lines are not handed on while the continuations of a reply just given run. */
     paused = false;
+    /** Complete lines not handed on yet (from `head` on). */
+    lines = [];
+    head = 0;
+    splitter = new LineSplitter();
     read(chunk) {
-        this.rest += this.decoder.decode(chunk, { stream: true });
+        this.splitter.push(chunk, this.lines);
         if (!this.paused)
             this.drain();
     }
     /**
-     * Handles the complete lines read so far. After a reply, the lines behind it wait for the next
+     * Handles the complete lines read so far. An event line right behind a reply waits for the next
      * turn of the event loop, so that code awaiting the reply runs first (as in-process, where
      * events always come later): `await view.send(...)` then `view.next(...)` misses nothing.
+     * Replies one after another are handed on at once (pipelined commands cost no extra turns).
      */
     drain() {
-        let start = 0;
-        for (;;) {
-            const end = this.rest.indexOf("\n", start);
-            if (end < 0)
-                break;
-            const line = this.rest.slice(start, end);
-            start = end + 1;
-            if (line.length > 0 && this.line(line) && this.rest.indexOf("\n", start) >= 0) {
+        const lines = this.lines;
+        while (this.head < lines.length) {
+            const line = lines[this.head++];
+            if (line.length > 0 && this.line(line) && this.head < lines.length && !isReply(lines[this.head])) {
                 this.paused = true;
-                this.rest = this.rest.slice(start);
+                if (this.head > 1024 && this.head * 2 > lines.length) {
+                    this.lines = lines.slice(this.head);
+                    this.head = 0;
+                }
                 setImmediate(() => {
                     this.paused = false;
                     this.drain();
@@ -133,7 +136,8 @@ class HostProcess {
                 return;
             }
         }
-        this.rest = start === 0 ? this.rest : this.rest.slice(start);
+        this.lines = [];
+        this.head = 0;
     }
     /** Handles one line; true when it was a reply. */
     line(line) {
@@ -155,7 +159,6 @@ class HostProcess {
             this.hello?.resolve();
             return true;
         }
-        // The host writes `type` first: replies are `ok` lines and `error` lines without `id`.
         if (line.startsWith('{"type":"ok"')) {
             const waiting = this.pending.shift();
             if (this.pending.length === 0)
@@ -209,8 +212,30 @@ class HostProcess {
             this.pending.push({ onReply, resolve, reject });
             if (this.pending.length === 1)
                 this.reref();
-            this.child.stdin.write('{"req":' + this.nextReq++ + "," + command.slice(1) + "\n");
+            this.write('{"req":' + this.nextReq++ + "," + command.slice(1) + "\n");
         });
+    }
+    /** Commands given in one turn of the event loop, written together at its end (one write). */
+    outgoing = [];
+    flushing = false;
+    /**
+     * Queues a line for the host. Commands never wait for the replies of those before them: the
+     * host answers in order, so replies are matched by position.
+     */
+    write(line) {
+        this.outgoing.push(line);
+        if (!this.flushing) {
+            this.flushing = true;
+            queueMicrotask(() => this.flush());
+        }
+    }
+    flush() {
+        this.flushing = false;
+        const out = this.outgoing;
+        if (out.length === 0)
+            return;
+        this.outgoing = [];
+        this.child.stdin.write(out.length === 1 ? out[0] : out.join(""));
     }
     failAll(code, message) {
         for (const waiting of this.pending.splice(0))
@@ -244,6 +269,7 @@ class HostProcess {
     }
     /** Closes stdin: the host shuts its app down and exits. */
     endInput() {
+        this.flush();
         try {
             this.child.stdin.end();
         }
@@ -373,6 +399,10 @@ export class HostBackend {
     killHost(signal = "SIGKILL") {
         this.current?.child.kill(signal);
     }
+}
+/** The host writes `type` first: replies are `ok` lines and `error` lines without `id`. */
+function isReply(line) {
+    return line.startsWith('{"type":"ok"') || (line.startsWith('{"type":"error"') && !line.startsWith('{"type":"error","id":'));
 }
 function base64(bytes) {
     return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");

@@ -11,6 +11,7 @@ import { setImmediate } from "node:timers";
 
 import type { Backend, BackendSink } from "../backend.ts";
 import { TransomError, messageOf, type TransomErrorCode } from "../errors.ts";
+import { LineSplitter } from "../lines.ts";
 import { runtimeName } from "../runtime.ts";
 
 export interface HostOptions {
@@ -36,8 +37,6 @@ class HostProcess {
   readonly child: ChildProcess;
   readonly pid: number;
   readonly startedAt = Date.now();
-  private rest = "";
-  private readonly decoder = new TextDecoder();
   private hello: { resolve(): void; reject(e: TransomError): void } | null = null;
   private helloSeen = false;
   private readonly pending: Pending[] = [];
@@ -121,27 +120,32 @@ class HostProcess {
 
   /** Lines are not handed on while the continuations of a reply just given run. */
   private paused = false;
+  /** Complete lines not handed on yet (from `head` on). */
+  private lines: string[] = [];
+  private head = 0;
+  private readonly splitter = new LineSplitter();
 
   private read(chunk: Uint8Array): void {
-    this.rest += this.decoder.decode(chunk, { stream: true });
+    this.splitter.push(chunk, this.lines);
     if (!this.paused) this.drain();
   }
 
   /**
-   * Handles the complete lines read so far. After a reply, the lines behind it wait for the next
+   * Handles the complete lines read so far. An event line right behind a reply waits for the next
    * turn of the event loop, so that code awaiting the reply runs first (as in-process, where
    * events always come later): `await view.send(...)` then `view.next(...)` misses nothing.
+   * Replies one after another are handed on at once (pipelined commands cost no extra turns).
    */
   private drain(): void {
-    let start = 0;
-    for (;;) {
-      const end = this.rest.indexOf("\n", start);
-      if (end < 0) break;
-      const line = this.rest.slice(start, end);
-      start = end + 1;
-      if (line.length > 0 && this.line(line) && this.rest.indexOf("\n", start) >= 0) {
+    const lines = this.lines;
+    while (this.head < lines.length) {
+      const line = lines[this.head++];
+      if (line.length > 0 && this.line(line) && this.head < lines.length && !isReply(lines[this.head])) {
         this.paused = true;
-        this.rest = this.rest.slice(start);
+        if (this.head > 1024 && this.head * 2 > lines.length) {
+          this.lines = lines.slice(this.head);
+          this.head = 0;
+        }
         setImmediate(() => {
           this.paused = false;
           this.drain();
@@ -149,7 +153,8 @@ class HostProcess {
         return;
       }
     }
-    this.rest = start === 0 ? this.rest : this.rest.slice(start);
+    this.lines = [];
+    this.head = 0;
   }
 
   /** Handles one line; true when it was a reply. */
@@ -171,7 +176,6 @@ class HostProcess {
       this.hello?.resolve();
       return true;
     }
-    // The host writes `type` first: replies are `ok` lines and `error` lines without `id`.
     if (line.startsWith('{"type":"ok"')) {
       const waiting = this.pending.shift();
       if (this.pending.length === 0) this.reref();
@@ -219,8 +223,32 @@ class HostProcess {
     return new Promise<string>((resolve, reject) => {
       this.pending.push({ onReply, resolve, reject });
       if (this.pending.length === 1) this.reref();
-      this.child.stdin!.write('{"req":' + this.nextReq++ + "," + command.slice(1) + "\n");
+      this.write('{"req":' + this.nextReq++ + "," + command.slice(1) + "\n");
     });
+  }
+
+  /** Commands given in one turn of the event loop, written together at its end (one write). */
+  private outgoing: string[] = [];
+  private flushing = false;
+
+  /**
+   * Queues a line for the host. Commands never wait for the replies of those before them: the
+   * host answers in order, so replies are matched by position.
+   */
+  private write(line: string): void {
+    this.outgoing.push(line);
+    if (!this.flushing) {
+      this.flushing = true;
+      queueMicrotask(() => this.flush());
+    }
+  }
+
+  private flush(): void {
+    this.flushing = false;
+    const out = this.outgoing;
+    if (out.length === 0) return;
+    this.outgoing = [];
+    this.child.stdin!.write(out.length === 1 ? out[0] : out.join(""));
   }
 
   failAll(code: TransomErrorCode, message: string): void {
@@ -254,6 +282,7 @@ class HostProcess {
 
   /** Closes stdin: the host shuts its app down and exits. */
   endInput(): void {
+    this.flush();
     try {
       this.child.stdin!.end();
     } catch {
@@ -388,6 +417,11 @@ export class HostBackend implements Backend {
   killHost(signal = "SIGKILL"): void {
     this.current?.child.kill(signal as any);
   }
+}
+
+/** The host writes `type` first: replies are `ok` lines and `error` lines without `id`. */
+function isReply(line: string): boolean {
+  return line.startsWith('{"type":"ok"') || (line.startsWith('{"type":"error"') && !line.startsWith('{"type":"error","id":'));
 }
 
 function base64(bytes: Uint8Array): string {
