@@ -111,6 +111,18 @@ enum transom_event_kind
   TRANSOM_EVENT_KIND_FILE_DROP = 31,
   // Dragged files left the webview without a drop (`window`, `webview`).
   TRANSOM_EVENT_KIND_FILE_DROP_CANCELLED = 32,
+  // A page requested `transom://app/…` that the program serves itself (`assets_handler`):
+  // `window`, `webview`, `request` (id for `transom_asset_respond`), `method`, `path` (with
+  // the query), `headers` (object), and the request body as bytes when it has one.
+  TRANSOM_EVENT_KIND_ASSET_REQUEST = 33,
+  // A download the webview allows (`downloads: true`) started: `window`, `webview`, `url`,
+  // `path` (where it is saved).
+  TRANSOM_EVENT_KIND_DOWNLOAD_STARTED = 34,
+  // A download ended: `window`, `webview`, `url`, `path` (or absent), `ok`.
+  TRANSOM_EVENT_KIND_DOWNLOAD_FINISHED = 35,
+  // A page tried to download a file while downloads are off (the default): `window`,
+  // `webview`, `url`. Nothing was saved.
+  TRANSOM_EVENT_KIND_DOWNLOAD_BLOCKED = 36,
 };
 
 // An app: windows, webviews and one event stream. Created by `transom_app_new`, freed by
@@ -629,6 +641,32 @@ transom_result transom_webview_navigate(struct transom_app *app, uint64_t webvie
 transom_result transom_webview_set(struct transom_app *app,
                                    uint64_t webview,
                                    const char *props_json);
+
+// Answers an `asset-request` event of a webview created with `"assets_handler": true`: the
+// page's request for `transom://app/…` (the `request` of the event) gets HTTP status `status`
+// (100 to 599), the headers in `headers_json` (a UTF-8 JSON object of header name to string
+// value, e.g. `{"content-type":"application/json","cache-control":"no-store"}`; NULL for none)
+// and the `body_len` bytes at `body` (copied before the call returns; NULL with 0 for an empty
+// body). Without a `Content-Type` the type is guessed from the requested path's extension
+// (mime_guess); the webview's Content-Security-Policy (`csp` option) is added unless the
+// headers have one. Requests are answered in any order, from any thread; one that is never
+// answered keeps the page's request waiting, until the webview closes (then it gets 503).
+//
+// Errors: `TRANSOM_ERROR_NULL_ARGUMENT` (app, or `body` NULL with `body_len` > 0),
+// `TRANSOM_ERROR_INVALID_UTF8`, `TRANSOM_ERROR_INVALID_JSON` (headers), `TRANSOM_ERROR_INVALID_ARGUMENT`
+// (status out of range, headers not an object of strings, a bad header name or value),
+// `TRANSOM_ERROR_NOT_FOUND` (no such request waiting: never made, answered already, or its
+// webview closed), `TRANSOM_ERROR_CLOSED`.
+//
+// # Safety
+// `app` is NULL or a live app; `headers_json` is NULL or NUL-terminated; `body` points to
+// `body_len` readable bytes (or is NULL with `body_len` 0).
+transom_result transom_asset_respond(struct transom_app *app,
+                                     uint64_t request,
+                                     uint16_t status,
+                                     const char *headers_json,
+                                     const uint8_t *body,
+                                     size_t body_len);
 
 // Opens a window.
 //

@@ -114,6 +114,8 @@ pub(crate) struct AppShared {
     pub channels: Mutex<HashMap<u64, ChannelCredit>>,
     /// The names pages may invoke (`App::handle`); calls to other names are refused in the page.
     pub handlers: RwLock<HashSet<String>>,
+    /// `asset-request`s the program has not answered yet.
+    pub asset_requests: Mutex<HashSet<u64>>,
     pub events: EventQueue,
     shutdown_done: Mutex<bool>,
     shutdown_signal: Condvar,
@@ -127,6 +129,7 @@ impl AppShared {
         self.page_calls.lock().clear();
         self.host_calls.lock().clear();
         self.channels.lock().clear();
+        self.asset_requests.lock().clear();
         self.events.mark_closed();
         *self.shutdown_done.lock() = true;
         self.shutdown_signal.notify_all();
@@ -210,6 +213,7 @@ impl App {
             state: Mutex::new(StateStore::default()),
             channels: Mutex::new(HashMap::new()),
             handlers: RwLock::new(HashSet::new()),
+            asset_requests: Mutex::new(HashSet::new()),
             events,
             shutdown_done: Mutex::new(false),
             shutdown_signal: Condvar::new(),
@@ -499,6 +503,27 @@ impl App {
         self.send(Command::Answer { webview: page_call.webview, page: page_call.page, page_call: page_call.page_call, result })
     }
 
+    /// Answers an `asset-request` event (a webview with `assets_handler`): the page's request for
+    /// `transom://app/…` gets HTTP status `status` (100 to 599), the headers in `headers` (a JSON
+    /// object of header name to string value, or `None`) and `body`. Without a `Content-Type`
+    /// the type is guessed from the path; the webview's Content-Security-Policy is added unless
+    /// `headers` has one. `NotFound` when no such request is waiting (never made, answered
+    /// already, or its webview closed, which answers it with 503).
+    pub fn respond_asset(&self, request: u64, status: u16, headers: Option<&str>, body: &[u8]) -> Result<()> {
+        self.check_open()?;
+        if !(100..=599).contains(&status) {
+            return Err(Error::invalid_argument(format!("status must be an HTTP status from 100 to 599, got {status}")));
+        }
+        let headers = match headers {
+            None => Vec::new(),
+            Some(text) => parse_headers(text)?,
+        };
+        if !self.shared().asset_requests.lock().remove(&request) {
+            return Err(Error::new(ErrorCode::NotFound, format!("no asset request with id {request} is waiting for an answer")));
+        }
+        self.send(Command::AssetRespond { request, status, headers, body: body.to_vec() })
+    }
+
     /// Lets pages call `name` (UTF-8, 1 to 256 bytes) with `host.invoke(name, …)`: from now on
     /// such calls reach the program as `invoke` events. Calls to names that were never
     /// registered (or were unregistered) are refused in the page with "no handler named NAME"
@@ -627,4 +652,23 @@ fn shutdown(shared: &AppShared) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Parses response headers: a JSON object of header name to string value, each a valid HTTP
+/// header name and value (RFC 9110 section 5: tokens, no control characters).
+fn parse_headers(text: &str) -> Result<Vec<(String, String)>> {
+    check_payload("headers", text, usize::MAX)?;
+    let map: std::collections::BTreeMap<String, String> = serde_json::from_str(text)
+        .map_err(|e| Error::invalid_argument(format!("headers must be a JSON object of strings: {e}")))?;
+    map.into_iter()
+        .map(|(name, value)| {
+            if wry::http::HeaderName::from_bytes(name.as_bytes()).is_err() {
+                return Err(Error::invalid_argument(format!("headers: {name:?} is not a header name")));
+            }
+            if wry::http::HeaderValue::from_str(&value).is_err() {
+                return Err(Error::invalid_argument(format!("headers: the value of {name:?} is not a valid header value")));
+            }
+            Ok((name, value))
+        })
+        .collect()
 }

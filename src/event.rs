@@ -94,6 +94,18 @@ pub enum EventKind {
     FileDrop = 31,
     /// Dragged files left the webview without a drop (`window`, `webview`).
     FileDropCancelled = 32,
+    /// A page requested `transom://app/…` that the program serves itself (`assets_handler`):
+    /// `window`, `webview`, `request` (id for `transom_asset_respond`), `method`, `path` (with
+    /// the query), `headers` (object), and the request body as bytes when it has one.
+    AssetRequest = 33,
+    /// A download the webview allows (`downloads: true`) started: `window`, `webview`, `url`,
+    /// `path` (where it is saved).
+    DownloadStarted = 34,
+    /// A download ended: `window`, `webview`, `url`, `path` (or absent), `ok`.
+    DownloadFinished = 35,
+    /// A page tried to download a file while downloads are off (the default): `window`,
+    /// `webview`, `url`. Nothing was saved.
+    DownloadBlocked = 36,
 }
 
 impl EventKind {
@@ -133,6 +145,10 @@ impl EventKind {
             EventKind::FileHover => "file-hover",
             EventKind::FileDrop => "file-drop",
             EventKind::FileDropCancelled => "file-drop-cancelled",
+            EventKind::AssetRequest => "asset-request",
+            EventKind::DownloadStarted => "download-started",
+            EventKind::DownloadFinished => "download-finished",
+            EventKind::DownloadBlocked => "download-blocked",
         }
     }
 }

@@ -49,6 +49,13 @@ struct Request<'a> {
     key: Option<String>,
     /// Bytes, base64-encoded (RFC 4648 with padding), in place of `payload`.
     base64: Option<String>,
+    /// The id of an `asset-request` (`asset.respond`).
+    request: Option<u64>,
+    /// An HTTP status (`asset.respond`).
+    status: Option<u16>,
+    /// Response headers, a JSON object of strings (`asset.respond`).
+    #[serde(default, borrow, deserialize_with = "present")]
+    headers: Option<&'a RawValue>,
 }
 
 /// `channel` is a name in `post` and an id in the `channel.*` commands.
@@ -85,12 +92,13 @@ const COMMANDS: &[(&str, &[&str], &[&str])] = &[
     ("channel.open", &["webview", "name"], &[]),
     ("channel.send", &["channel"], &["payload", "base64"]),
     ("channel.close", &["channel"], &[]),
+    ("asset.respond", &["request", "status"], &["headers", "base64"]),
     ("shutdown", &[], &[]),
 ];
 
 impl Request<'_> {
     fn present(&self) -> Vec<&'static str> {
-        let fields: [(&'static str, bool); 16] = [
+        let fields: [(&'static str, bool); 19] = [
             ("window", self.window.is_some()),
             ("webview", self.webview.is_some()),
             ("call", self.call.is_some()),
@@ -107,6 +115,9 @@ impl Request<'_> {
             ("message", self.message.is_some()),
             ("key", self.key.is_some()),
             ("base64", self.base64.is_some()),
+            ("request", self.request.is_some()),
+            ("status", self.status.is_some()),
+            ("headers", self.headers.is_some()),
         ];
         fields.iter().filter(|(_, p)| *p).map(|(n, _)| *n).collect()
     }
@@ -205,6 +216,13 @@ fn execute_with_req(app: &App, line: &str) -> Result<String> {
             }
         }
         "channel.close" => app.close_channel(r.channel_id()?)?,
+        "asset.respond" => {
+            let body = match &r.base64 {
+                Some(encoded) => decode_base64(encoded)?,
+                None => Vec::new(),
+            };
+            app.respond_asset(id(r.request), r.status.unwrap_or(0), r.headers.map(RawValue::get), &body)?
+        }
         "shutdown" => app.shutdown()?,
         _ => return Err(Error::new(ErrorCode::InvalidArgument, format!("unknown command {cmd:?}"))),
     }

@@ -323,6 +323,13 @@ fn commands_events_and_calls_between_program_and_page() {
     host.refused(json!({"cmd": "unhandle", "name": "gone"}), "TRANSOM_ERROR_NOT_FOUND");
     host.refused(json!({"cmd": "handle", "name": ""}), "TRANSOM_ERROR_INVALID_ARGUMENT");
     host.refused(json!({"cmd": "handle"}), "TRANSOM_ERROR_INVALID_ARGUMENT");
+    // Asset answers and webview placement check their fields before their ids.
+    host.refused(json!({"cmd": "asset.respond", "request": 1, "status": 200}), "TRANSOM_ERROR_NOT_FOUND");
+    host.refused(json!({"cmd": "asset.respond", "request": 1, "status": 600}), "TRANSOM_ERROR_INVALID_ARGUMENT");
+    host.refused(json!({"cmd": "asset.respond", "request": 1, "status": 200, "headers": [1]}), "TRANSOM_ERROR_INVALID_ARGUMENT");
+    host.refused(json!({"cmd": "asset.respond", "request": 1, "status": 200, "base64": "AQI"}), "TRANSOM_ERROR_INVALID_ARGUMENT");
+    host.refused(json!({"cmd": "webview.set", "webview": 1, "props": {"x": 1}}), "TRANSOM_ERROR_INVALID_ARGUMENT");
+    host.refused(json!({"cmd": "webview.set", "webview": 1, "props": {"visible": true}}), "TRANSOM_ERROR_NOT_FOUND");
 
     // window.create: the reply comes at once with the id and the req, before window-created.
     host.send(r#"{"req":41,"cmd":"window.create","options":{"title":"host protocol","width":400,"height":300}}"#);

@@ -243,3 +243,117 @@ fn allowed_origins_widen_the_gate_and_frames_stay_outside() {
     app.post(webview, "go", &json!(other).to_string()).unwrap();
     assert_eq!(wait_message(&app, "other-page"), json!(format!("http://localhost:{}", server.port)));
 }
+
+#[test]
+fn the_program_serves_assets_itself() {
+    let site = Site::new(
+        "(async () => {
+           const probe = async (path, init) => {
+             const r = await fetch(path, init);
+             return {status: r.status, type: r.headers.get('content-type'), csp: r.headers.get('content-security-policy'), text: await r.text()};
+           };
+           host.send('report', {
+             file: (await probe('css/site.css')).status,
+             generated: await probe('gen/data.json?x=1'),
+             posted: await probe('gen/echo', {method: 'POST', body: 'ping'}),
+           });
+         })();",
+    );
+    let app = App::new(None).unwrap();
+    let window = app.create_window("{}").unwrap();
+    app.create_webview(window, &json!({ "assets": site.root(), "assets_handler": true }).to_string()).unwrap();
+    // Files in the folder are served without the program; the rest comes to it.
+    let (_, first) = wait_for(&app, "asset-request", |e, _| e.kind() == EventKind::AssetRequest);
+    assert_eq!(first["method"], "GET");
+    assert_eq!(first["path"], "/gen/data.json?x=1");
+    let request = first["request"].as_u64().unwrap();
+    assert_eq!(app.respond_asset(request, 42, None, b"").unwrap_err().code, transom::ErrorCode::InvalidArgument);
+    assert_eq!(app.respond_asset(request, 200, Some(r#"{"bad name":"x"}"#), b"").unwrap_err().code, transom::ErrorCode::InvalidArgument);
+    assert_eq!(app.respond_asset(request, 200, Some("[1]"), b"").unwrap_err().code, transom::ErrorCode::InvalidArgument);
+    assert_eq!(app.respond_asset(request, 200, Some("{"), b"").unwrap_err().code, transom::ErrorCode::InvalidJson);
+    app.respond_asset(request, 200, Some(r#"{"content-type":"application/json"}"#), br#"{"n":1}"#).unwrap();
+    assert_eq!(app.respond_asset(request, 200, None, b"").unwrap_err().code, transom::ErrorCode::NotFound);
+
+    let (event, posted) = wait_for(&app, "asset-request with a body", |e, _| e.kind() == EventKind::AssetRequest);
+    assert_eq!(posted["method"], "POST");
+    assert_eq!(posted["path"], "/gen/echo");
+    assert_eq!(event.bytes(), Some(&b"ping"[..]));
+    let mut echoed = b"echo: ".to_vec();
+    echoed.extend_from_slice(event.bytes().unwrap());
+    app.respond_asset(posted["request"].as_u64().unwrap(), 201, None, &echoed).unwrap();
+
+    let report = wait_message(&app, "report");
+    assert_eq!(report["file"], 200);
+    assert_eq!(report["generated"], json!({"status": 200, "type": "application/json", "csp": transom::DEFAULT_CSP, "text": "{\"n\":1}"}));
+    assert_eq!(report["posted"]["status"], 201);
+    assert_eq!(report["posted"]["type"], "application/octet-stream");
+    assert_eq!(report["posted"]["text"], "echo: ping");
+}
+
+#[test]
+fn a_generated_first_page_and_unanswered_requests_at_close() {
+    let app = App::new(None).unwrap();
+    let window = app.create_window("{}").unwrap();
+    app.create_webview(window, &json!({ "assets_handler": true, "csp": "" }).to_string()).unwrap();
+    let (_, index) = wait_for(&app, "asset-request for /", |e, _| e.kind() == EventKind::AssetRequest);
+    assert_eq!(index["path"], "/");
+    let html = common::page("fetch('never-answered.txt').then((r) => host.send('late', r.status));");
+    app.respond_asset(index["request"].as_u64().unwrap(), 200, Some(r#"{"content-type":"text/html"}"#), html.as_bytes()).unwrap();
+    let (mut loaded, mut pending) = (None, None);
+    while loaded.is_none() || pending.is_none() {
+        let (event, v) = wait_for(&app, "the page and its fetch", |e, v| {
+            e.kind() == EventKind::AssetRequest || (e.kind() == EventKind::Message && v["channel"] == "loaded")
+        });
+        if event.kind() == EventKind::AssetRequest {
+            pending = Some(v);
+        } else {
+            loaded = Some(v["payload"].clone());
+        }
+    }
+    assert_eq!(loaded.unwrap(), json!("transom://app/"));
+    let pending = pending.unwrap();
+    assert_eq!(pending["path"], "/never-answered.txt");
+    // Closing the window answers what is still waiting (503); the id is gone.
+    app.close_window(window).unwrap();
+    wait_for(&app, "window-destroyed", |e, _| e.kind() == EventKind::WindowDestroyed);
+    assert_eq!(app.respond_asset(pending["request"].as_u64().unwrap(), 200, None, b"").unwrap_err().code, transom::ErrorCode::NotFound);
+}
+
+#[test]
+fn downloads_are_refused_unless_enabled() {
+    let folder = std::env::temp_dir().join(format!("transom-downloads-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&folder);
+    std::fs::create_dir_all(&folder).unwrap();
+    let html = common::page(
+        "host.on('download', () => {
+           const a = document.createElement('a');
+           a.href = 'data:text/plain,hello%20download'; a.download = 'hello.txt';
+           document.body.appendChild(a); a.click();
+         });",
+    );
+    let app = App::new(None).unwrap();
+    let blocked_window = app.create_window("{}").unwrap();
+    let blocked = app.create_webview(blocked_window, &json!({ "html": html }).to_string()).unwrap();
+    wait_message(&app, "loaded");
+    app.post(blocked, "download", "null").unwrap();
+    let (_, v) = wait_for(&app, "download-blocked", |e, _| e.kind() == EventKind::DownloadBlocked);
+    assert_eq!(v["webview"], blocked);
+    assert!(v["url"].as_str().unwrap().starts_with("data:text/plain"), "{v}");
+
+    let window = app.create_window("{}").unwrap();
+    let options = json!({ "html": html, "downloads": true, "download_folder": folder.display().to_string() });
+    let webview = app.create_webview(window, &options.to_string()).unwrap();
+    wait_message(&app, "loaded");
+    app.post(webview, "download", "null").unwrap();
+    let (_, started) = wait_for(&app, "download-started", |e, _| e.kind() == EventKind::DownloadStarted);
+    let path = std::path::PathBuf::from(started["path"].as_str().unwrap());
+    assert_eq!(path.parent(), Some(folder.as_path()), "{started}");
+    let (_, finished) = wait_for(&app, "download-finished", |e, _| e.kind() == EventKind::DownloadFinished);
+    assert_eq!(finished["ok"], true, "{finished}");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "hello download");
+    assert!(std::fs::read_dir(&folder).unwrap().count() == 1);
+    let _ = std::fs::remove_dir_all(&folder);
+    // `download_folder` needs `downloads: true`.
+    let err = app.create_webview(window, &json!({ "download_folder": "/tmp" }).to_string()).unwrap_err();
+    assert_eq!(err.code, transom::ErrorCode::InvalidArgument);
+}

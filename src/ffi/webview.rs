@@ -2,7 +2,8 @@
 
 use std::ffi::c_char;
 
-use super::{app_arg, guard, out_arg, str_arg, transom_app, transom_result};
+use super::message::bytes_arg;
+use super::{app_arg, guard, optional_str_arg, out_arg, str_arg, transom_app, transom_result};
 
 /// Creates a webview in a window. Without bounds it fills the window; with `x`, `y`, `width`,
 /// `height` it sits in that rectangle. A window may hold several webviews (later ones are drawn
@@ -105,5 +106,44 @@ pub unsafe extern "C" fn transom_webview_set(app: *mut transom_app, webview: u64
         // SAFETY: per this function's contract.
         let props = unsafe { str_arg(props_json, "props_json") }?;
         app.set_webview(webview, props)
+    })
+}
+
+/// Answers an `asset-request` event of a webview created with `"assets_handler": true`: the
+/// page's request for `transom://app/…` (the `request` of the event) gets HTTP status `status`
+/// (100 to 599), the headers in `headers_json` (a UTF-8 JSON object of header name to string
+/// value, e.g. `{"content-type":"application/json","cache-control":"no-store"}`; NULL for none)
+/// and the `body_len` bytes at `body` (copied before the call returns; NULL with 0 for an empty
+/// body). Without a `Content-Type` the type is guessed from the requested path's extension
+/// (mime_guess); the webview's Content-Security-Policy (`csp` option) is added unless the
+/// headers have one. Requests are answered in any order, from any thread; one that is never
+/// answered keeps the page's request waiting, until the webview closes (then it gets 503).
+///
+/// Errors: `TRANSOM_ERROR_NULL_ARGUMENT` (app, or `body` NULL with `body_len` > 0),
+/// `TRANSOM_ERROR_INVALID_UTF8`, `TRANSOM_ERROR_INVALID_JSON` (headers), `TRANSOM_ERROR_INVALID_ARGUMENT`
+/// (status out of range, headers not an object of strings, a bad header name or value),
+/// `TRANSOM_ERROR_NOT_FOUND` (no such request waiting: never made, answered already, or its
+/// webview closed), `TRANSOM_ERROR_CLOSED`.
+///
+/// # Safety
+/// `app` is NULL or a live app; `headers_json` is NULL or NUL-terminated; `body` points to
+/// `body_len` readable bytes (or is NULL with `body_len` 0).
+#[no_mangle]
+pub unsafe extern "C" fn transom_asset_respond(
+    app: *mut transom_app,
+    request: u64,
+    status: u16,
+    headers_json: *const c_char,
+    body: *const u8,
+    body_len: usize,
+) -> transom_result {
+    guard(|| {
+        // SAFETY: per this function's contract.
+        let app = unsafe { app_arg(app) }?;
+        // SAFETY: per this function's contract.
+        let headers = unsafe { optional_str_arg(headers_json, "headers_json") }?;
+        // SAFETY: per this function's contract.
+        let body = unsafe { bytes_arg(body, body_len) }?;
+        app.respond_asset(request, status, headers, body)
     })
 }

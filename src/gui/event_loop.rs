@@ -117,6 +117,16 @@ pub(super) struct HostCall {
     pub timeout: Option<Duration>,
 }
 
+/// An `asset-request` waiting for the program's `transom_asset_respond`.
+pub(super) struct PendingAsset {
+    app: u64,
+    webview: u64,
+    /// The requested path, for a Content-Type when the program gives none.
+    path: String,
+    csp: Option<String>,
+    responder: wry::RequestAsyncResponder,
+}
+
 /// An open channel, seen from the GUI thread.
 pub(super) struct GuiChannel {
     pub app: u64,
@@ -141,6 +151,8 @@ pub(super) struct Gui {
     pub taken: HashMap<u64, u64>,
     /// Apps whose shared state changed this turn: their webviews' start-up scripts are renewed.
     pub stale_scripts: HashSet<u64>,
+    /// Asset requests the program has not answered yet, by request id.
+    assets: HashMap<u64, PendingAsset>,
 }
 
 /// Runs the event loop on the calling thread. `on_started` learns whether the windowing system
@@ -171,6 +183,7 @@ pub(super) fn run(commands: Receiver<Command>, on_started: Box<dyn FnOnce(Starte
         channels: HashMap::new(),
         taken: HashMap::new(),
         stale_scripts: HashSet::new(),
+        assets: HashMap::new(),
     };
     event_loop.run_return(move |event, target, control_flow| {
         let outcome = catch_unwind(AssertUnwindSafe(|| gui.handle(event, target)));
@@ -351,6 +364,8 @@ impl Gui {
                 }
             }
             Command::Expire => {}
+            Command::AssetRequest { webview, request } => self.asset_request(webview, request),
+            Command::AssetRespond { request, status, headers, body } => self.asset_respond(request, status, headers, body),
             Command::WebviewEvent { webview, kind, fields } => {
                 if let Some(w) = self.webviews.get(&webview) {
                     let mut event = EventBuilder::new(kind, w.window, webview);
@@ -603,11 +618,70 @@ impl Gui {
         }
     }
 
+    /// Hands a request for `transom://app/…` to the program as `asset-request`.
+    fn asset_request(&mut self, webview: u64, request: super::AssetRequest) {
+        let super::AssetRequest { method, path, headers, body, csp, responder } = request;
+        let Some((app, window)) = self.webviews.get(&webview).map(|w| (w.app, w.window)) else {
+            return unavailable(responder);
+        };
+        let id = crate::app::next_id();
+        if let Some(a) = self.apps.get(&app) {
+            a.shared.asset_requests.lock().insert(id);
+        }
+        let mut event = EventBuilder::new(EventKind::AssetRequest, window, webview)
+            .id("request", id)
+            .string("method", &method)
+            .string("path", &path)
+            .raw("headers", &headers);
+        if !body.is_empty() {
+            event = event.bytes(body);
+        }
+        self.assets.insert(id, PendingAsset { app, webview, path, csp, responder });
+        self.emit(app, event.build());
+    }
+
+    /// Answers an `asset-request` with what the program gave. A `Content-Type` is guessed from
+    /// the path when the program gave none; the webview's CSP is added unless it set one.
+    fn asset_respond(&mut self, request: u64, status: u16, headers: Vec<(String, String)>, body: Vec<u8>) {
+        let Some(pending) = self.assets.remove(&request) else { return };
+        let has = |name: &str| headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
+        let mut response = wry::http::Response::builder().status(status);
+        if !has("content-type") {
+            let path = pending.path.split(['?', '#']).next().unwrap_or("");
+            let mime = mime_guess::from_path(path).first_raw().unwrap_or("application/octet-stream");
+            response = response.header("content-type", mime);
+        }
+        if let (Some(csp), false) = (&pending.csp, has("content-security-policy")) {
+            response = response.header("content-security-policy", csp.as_str());
+        }
+        for (name, value) in &headers {
+            response = response.header(name.as_str(), value.as_str());
+        }
+        match response.body(std::borrow::Cow::<'static, [u8]>::Owned(body)) {
+            Ok(response) => pending.responder.respond(response),
+            Err(_) => unavailable(pending.responder),
+        }
+    }
+
+    /// Ends the asset requests of a webview that is going away (503), so no fetch hangs.
+    fn drop_asset_requests(&mut self, webview: u64) {
+        let ids: Vec<u64> = self.assets.iter().filter(|(_, p)| p.webview == webview).map(|(id, _)| *id).collect();
+        for id in ids {
+            if let Some(pending) = self.assets.remove(&id) {
+                if let Some(a) = self.apps.get(&pending.app) {
+                    a.shared.asset_requests.lock().remove(&id);
+                }
+                unavailable(pending.responder);
+            }
+        }
+    }
+
     /// Closes a window and its webview, ending the webview's calls and channels.
     fn close_window(&mut self, id: u64) {
         let Some(w) = self.windows.remove(&id) else { return };
         self.tao_windows.remove(&w.window.id());
         for &webview in &w.webviews {
+            self.drop_asset_requests(webview);
             self.page_gone(webview, "the webview was closed");
             if self.webviews.remove(&webview).is_some() {
                 self.emit(w.app, EventBuilder::new(EventKind::WebviewDestroyed, id, webview).build());
@@ -639,6 +713,15 @@ impl Gui {
             shared.finish_shutdown();
         }
     }
+}
+
+/// Answers an asset request that nobody will answer: 503 Service Unavailable.
+fn unavailable(responder: wry::RequestAsyncResponder) {
+    let response = wry::http::Response::builder()
+        .status(503)
+        .body(std::borrow::Cow::<'static, [u8]>::Borrowed(&[][..]))
+        .unwrap_or_default();
+    responder.respond(response);
 }
 
 /// Wakes the event loop when the earliest invoke deadline passes. A thread that sleeps until the

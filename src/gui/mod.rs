@@ -99,9 +99,26 @@ pub(crate) enum Command {
     TitleChanged { webview: u64, title: String },
     /// An invoke deadline passed (from the timer thread).
     Expire,
+    /// A page requested `transom://app/…` for the program to answer (`assets_handler`).
+    AssetRequest { webview: u64, request: AssetRequest },
+    /// The program's answer to an `asset-request`.
+    AssetRespond { request: u64, status: u16, headers: Vec<(String, String)>, body: Vec<u8> },
     /// Something happened in a webview that the program hears of as an event as it is (navigation
     /// blocked, new window requested, files dragged).
     WebviewEvent { webview: u64, kind: crate::event::EventKind, fields: Vec<(&'static str, Field)> },
+}
+
+/// A request for the program to answer, with what answers it.
+pub(crate) struct AssetRequest {
+    pub method: String,
+    /// The path with the query, as requested.
+    pub path: String,
+    /// The request headers as a JSON object (lowercase names).
+    pub headers: String,
+    pub body: Vec<u8>,
+    /// The webview's Content-Security-Policy, added to the answer unless the program sets one.
+    pub csp: Option<String>,
+    pub responder: wry::RequestAsyncResponder,
 }
 
 /// The process's GUI thread, seen from other threads.

@@ -9,7 +9,7 @@ use tao::window::Window;
 use wry::http::{header, Request, Response, StatusCode};
 use wry::{PageLoadEvent, WebView, WebViewBuilder};
 
-use super::{send_internal, Command, Field};
+use super::{send_internal, AssetRequest, Command, Field};
 use crate::error::{Error, ErrorCode, Result};
 use crate::event::EventKind;
 use crate::options::{Bounds, NewWindows, WebviewOptions};
@@ -64,6 +64,9 @@ pub(super) fn build(window: &Window, transparent: bool, setup: Setup<'_>) -> Res
     let report = move |kind: EventKind, fields: Vec<(&'static str, Field)>| {
         send_internal(Command::WebviewEvent { webview: id, kind, fields });
     };
+    let assets_handler = o.assets_handler == Some(true);
+    let downloads = o.downloads == Some(true);
+    let download_folder = o.download_folder.as_ref().map(std::path::PathBuf::from);
     let navigation: NavigationPolicy = std::rc::Rc::new(navigation_policy(o));
     let policy = navigation.clone();
     let new_windows = o.new_windows.unwrap_or_default();
@@ -75,7 +78,27 @@ pub(super) fn build(window: &Window, transparent: bool, setup: Setup<'_>) -> Res
         .with_document_title_changed_handler(move |title| {
             send_internal(Command::TitleChanged { webview: id, title });
         })
-        .with_custom_protocol(SCHEME.into(), move |_, request| serve(&secret, &blobs, assets.as_deref(), csp.as_deref(), request))
+        .with_asynchronous_custom_protocol(SCHEME.into(), move |_, request, responder| {
+            serve(id, &secret, &blobs, assets.as_deref(), assets_handler, csp.as_deref(), request, responder)
+        })
+        .with_download_started_handler(move |url, path| {
+            if !downloads {
+                report(EventKind::DownloadBlocked, vec![("url", Field::Text(url))]);
+                return false;
+            }
+            if let (Some(folder), Some(name)) = (&download_folder, path.file_name()) {
+                *path = folder.join(name);
+            }
+            report(EventKind::DownloadStarted, vec![("url", Field::Text(url)), ("path", Field::Text(path.to_string_lossy().into_owned()))]);
+            true
+        })
+        .with_download_completed_handler(move |url, path, ok| {
+            let mut fields = vec![("url", Field::Text(url)), ("ok", Field::Json(ok.to_string()))];
+            if let Some(path) = path {
+                fields.push(("path", Field::Text(path.to_string_lossy().into_owned())));
+            }
+            report(EventKind::DownloadFinished, fields);
+        })
         .with_navigation_handler(move |url| {
             let allowed = navigation(&url);
             if !allowed {
@@ -177,29 +200,60 @@ fn open_in_browser(url: &str) -> bool {
 }
 
 /// Answers the custom protocol: `transom://app/…` from the `assets` folder (see
-/// `crate::assets`), and the page runtime's byte transfers at `transom://ipc/`:
+/// `crate::assets`) or, with `assets_handler`, by the program for what the folder does not have
+/// (an `asset-request` event); and the page runtime's byte transfers at `transom://ipc/`:
 /// `POST /upload/SECRET/ID` stores a request body, `GET /download/SECRET/ID` hands out (once)
 /// bytes the program sent; anything else is 404, a wrong secret 403. Pages of every origin may
 /// call `ipc` (CORS `*`): the secret is what counts.
+#[allow(clippy::too_many_arguments)]
 fn serve(
+    webview: u64,
     secret: &str,
     blobs: &Mutex<Blobs>,
     assets: Option<&std::path::Path>,
+    assets_handler: bool,
     csp: Option<&str>,
     request: Request<Vec<u8>>,
-) -> Response<Cow<'static, [u8]>> {
+    responder: wry::RequestAsyncResponder,
+) {
     let path = request.uri().path().to_owned();
     if request.uri().host() == Some("app") {
-        let Some(root) = assets else {
-            return Response::builder().status(StatusCode::NOT_FOUND).body(Cow::Borrowed(&[][..])).unwrap_or_default();
-        };
-        let range = request.headers().get(header::RANGE).and_then(|v| v.to_str().ok());
-        let answer = crate::assets::serve(root, request.method().as_str(), &path, range, csp);
-        let mut response = Response::builder().status(answer.status);
-        for (name, value) in answer.headers {
-            response = response.header(name, value);
+        let answer = assets.map(|root| {
+            let range = request.headers().get(header::RANGE).and_then(|v| v.to_str().ok());
+            crate::assets::serve(root, request.method().as_str(), &path, range, csp)
+        });
+        match answer {
+            // With a handler, what the folder has no file for (404) or does not serve (405: a
+            // method other than GET and HEAD) goes to the program.
+            Some(answer) if !(assets_handler && matches!(answer.status, 404 | 405)) => {
+                let mut response = Response::builder().status(answer.status);
+                for (name, value) in answer.headers {
+                    response = response.header(name, value);
+                }
+                responder.respond(response.body(Cow::<'static, [u8]>::Owned(answer.body)).unwrap_or_default());
+            }
+            _ if assets_handler => {
+                let path = request.uri().path_and_query().map_or(path.clone(), |p| p.as_str().to_owned());
+                let mut headers = crate::json::JsonObject::with_capacity(256);
+                for (name, value) in request.headers() {
+                    if let Ok(value) = value.to_str() {
+                        headers = headers.string(name.as_str(), value);
+                    }
+                }
+                let method = request.method().as_str().to_owned();
+                let request = AssetRequest {
+                    method,
+                    path,
+                    headers: headers.finish(),
+                    body: request.into_body(),
+                    csp: csp.map(str::to_owned),
+                    responder,
+                };
+                send_internal(Command::AssetRequest { webview, request });
+            }
+            _ => responder.respond(Response::builder().status(StatusCode::NOT_FOUND).body(Cow::Borrowed(&[][..])).unwrap_or_default()),
         }
-        return response.body(Cow::Owned(answer.body)).unwrap_or_default();
+        return;
     }
     let status = |code: StatusCode| (code, Vec::new());
     let (code, body) = if request.uri().host() != Some("ipc") {
@@ -227,14 +281,15 @@ fn serve(
             _ => status(StatusCode::NOT_FOUND),
         }
     };
-    Response::builder()
+    let response = Response::builder()
         .status(code)
         .header(header::CONTENT_TYPE, "application/octet-stream")
         .header(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")
         .header(header::ACCESS_CONTROL_ALLOW_METHODS, "GET, POST")
         .header(header::CACHE_CONTROL, "no-store")
-        .body(Cow::Owned(body))
-        .unwrap_or_else(|_| Response::new(Cow::Borrowed(&[][..])))
+        .body(Cow::<'static, [u8]>::Owned(body))
+        .unwrap_or_else(|_| Response::new(Cow::Borrowed(&[][..])));
+    responder.respond(response)
 }
 
 /// The name of the script message handler pages post to (`window.webkit.messageHandlers.transom`).

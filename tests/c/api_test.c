@@ -696,6 +696,23 @@ static void test_handle(transom_app *app) {
   expect(transom_handle(app, "never-answered"), TRANSOM_OK, true, "transom_handle(never-answered)");
   expect(transom_handle(app, "unlisted"), TRANSOM_OK, true, "transom_handle(unlisted)");
   expect(transom_unhandle(app, "unlisted"), TRANSOM_OK, true, "transom_unhandle(unlisted)");
+
+  section("transom_asset_respond: bad input (tests/security.rs answers real requests)");
+  expect(transom_asset_respond(NULL, 1, 200, NULL, NULL, 0), TRANSOM_ERROR_NULL_ARGUMENT, true, "transom_asset_respond(NULL app)");
+  expect(transom_asset_respond(app, UNKNOWN_ID, 200, NULL, NULL, 0), TRANSOM_ERROR_NOT_FOUND, true,
+         "transom_asset_respond(no such request)");
+  expect(transom_asset_respond(app, UNKNOWN_ID, 99, NULL, NULL, 0), TRANSOM_ERROR_INVALID_ARGUMENT, true,
+         "transom_asset_respond(status 99)");
+  expect(transom_asset_respond(app, UNKNOWN_ID, 200, "{\"a b\":\"x\"}", NULL, 0), TRANSOM_ERROR_INVALID_ARGUMENT, true,
+         "transom_asset_respond(header name with a space)");
+  expect(transom_asset_respond(app, UNKNOWN_ID, 200, "{\"x\":\"\\n\"}", NULL, 0), TRANSOM_ERROR_INVALID_ARGUMENT, true,
+         "transom_asset_respond(header value with a newline)");
+  expect(transom_asset_respond(app, UNKNOWN_ID, 200, "{", NULL, 0), TRANSOM_ERROR_INVALID_JSON, true,
+         "transom_asset_respond(headers not JSON)");
+  expect(transom_asset_respond(app, UNKNOWN_ID, 200, "{\"x\":\"\xff\"}", NULL, 0), TRANSOM_ERROR_INVALID_UTF8, true,
+         "transom_asset_respond(headers \\xff)");
+  expect(transom_asset_respond(app, UNKNOWN_ID, 200, NULL, NULL, 5), TRANSOM_ERROR_NULL_ARGUMENT, true,
+         "transom_asset_respond(body NULL, length 5)");
 }
 
 static void test_page_invoke(transom_app *app) {
