@@ -7,7 +7,7 @@
 set -euo pipefail
 
 packages=(build-essential pkg-config libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev libxdo-dev
-          xvfb xauth imagemagick valgrind cmake python3-venv "$@")
+          xvfb xauth imagemagick valgrind cmake python3-venv openbox x11-utils "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -25,6 +25,13 @@ fi
 echo "== Rust tests (real windows)"
 run_gui cargo test
 
+echo "== window state events (maximize, minimize) with a window manager"
+if [ -n "${DISPLAY:-}" ]; then
+  TRANSOM_TEST_WM=1 cargo test --test windows window_state_events  # the desktop's own manager
+else
+  xvfb-run -a scripts/with-window-manager.sh cargo test --test windows window_state_events
+fi
+
 echo "== C API test"
 tests/c/run.sh
 

@@ -71,6 +71,9 @@ pub struct WindowOptions {
     pub always_on_top: Option<bool>,
     /// Whether the window is maximized (default false).
     pub maximized: Option<bool>,
+    /// Whether the window is minimized (iconified; default false). `false` restores it. The
+    /// window manager decides; without one nothing changes.
+    pub minimized: Option<bool>,
     /// Whether the window covers its monitor, borderless (default false).
     pub fullscreen: Option<bool>,
     /// Whether the window background is transparent (default false). Creation only.

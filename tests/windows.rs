@@ -257,3 +257,22 @@ fn several_webviews_share_a_window() {
     destroyed.sort();
     assert_eq!(destroyed, [full, panel]);
 }
+
+/// `maximized`, `minimized` and `restored` as the program changes the window's state (GTK asks
+/// the window manager; the test needs one, see scripts/test.sh).
+#[test]
+fn window_state_events() {
+    if std::env::var_os("TRANSOM_TEST_WM").is_none() {
+        eprintln!("window_state_events: skipped (no window manager; scripts/test.sh runs one and sets TRANSOM_TEST_WM)");
+        return;
+    }
+    let app = App::new(None).unwrap();
+    let window = app.create_window(&format!(r#"{{"title":"{}","width":300,"height":200}}"#, unique_title("state"))).unwrap();
+    wait_for(&app, "window-created", |e, _| e.kind() == EventKind::WindowCreated);
+    app.set_window(window, r#"{"maximized":true}"#).unwrap();
+    wait_for(&app, "maximized", |e, _| e.kind() == EventKind::Maximized);
+    app.set_window(window, r#"{"maximized":false}"#).unwrap();
+    wait_for(&app, "restored", |e, _| e.kind() == EventKind::Restored);
+    app.set_window(window, r#"{"minimized":true}"#).unwrap_or_else(|e| panic!("{e}"));
+    wait_for(&app, "minimized", |e, _| e.kind() == EventKind::Minimized);
+}

@@ -97,6 +97,9 @@ pub(super) fn apply(window: &Window, limits: &mut Limits, p: &WindowOptions) {
     if let Some(v) = p.maximized {
         window.set_maximized(v);
     }
+    if let Some(v) = p.minimized {
+        window.set_minimized(v);
+    }
     if let Some(v) = p.fullscreen {
         window.set_fullscreen(v.then_some(Fullscreen::Borderless(None)));
     }
