@@ -282,6 +282,7 @@ fn shutdown_with_1000_calls_pending_both_ways() {
         ),
     );
     wait_message(&app, "loaded");
+    app.handle("wait").unwrap();
     let host_calls: Vec<u64> = (0..N).map(|_| app.invoke(webview, "never", "[]", 0).unwrap()).collect();
     app.post(webview, "go", "null").unwrap();
     let mut page_calls = Vec::new();
@@ -345,6 +346,7 @@ fn answers_racing_a_shutdown() {
         ),
     );
     wait_message(&app, "loaded");
+    app.handle("wait").unwrap();
     let host_calls: Vec<u64> = (0..N).map(|_| app.invoke(webview, "never", "[]", 0).unwrap()).collect();
     app.post(webview, "go", "null").unwrap();
     let mut page_calls = Vec::new();
