@@ -77,6 +77,15 @@ impl Outgoing {
     pub(super) fn is_for_this_page(&self) -> bool {
         matches!(self, Outgoing::ThisPage(_) | Outgoing::Bytes { this_page: true, .. })
     }
+
+    /// Bytes it takes in a delivery batch (a comma and the message; room for a download id).
+    fn batch_len(&self) -> usize {
+        match self {
+            Outgoing::Post(m) | Outgoing::ThisPage(m) => m.len() + 1,
+            Outgoing::Bytes { message, .. } => message.len() + 28,
+            Outgoing::Script(_) => 0,
+        }
+    }
 }
 
 pub(super) struct GuiWebview {
@@ -515,28 +524,29 @@ impl Gui {
                 continue;
             }
             w.dirty = false;
-            let mut messages = Vec::new();
-            for outgoing in std::mem::take(&mut w.outbox) {
+            let outbox = std::mem::take(&mut w.outbox);
+            let capacity = outbox.iter().map(Outgoing::batch_len).sum();
+            let mut batch = page::Delivery::new(&w.secret, capacity);
+            for outgoing in outbox {
                 match outgoing {
-                    Outgoing::Post(m) | Outgoing::ThisPage(m) => messages.push(m),
+                    Outgoing::Post(m) | Outgoing::ThisPage(m) => batch.push(&m),
                     Outgoing::Bytes { message, bytes, .. } => {
                         let mut blobs = w.blobs.lock();
                         blobs.last_download += 1;
                         let download = blobs.last_download;
                         blobs.downloads.insert(download, bytes);
-                        messages.push(page::with_download(message, download));
+                        batch.push(&page::with_download(message, download));
                     }
                     Outgoing::Script(script) => {
-                        if !messages.is_empty() {
-                            let _ = w.webview.evaluate_script(&page::delivery_script(&w.secret, &messages));
-                            messages.clear();
+                        if !batch.is_empty() {
+                            let _ = w.webview.evaluate_script(&batch.take());
                         }
                         let _ = w.webview.evaluate_script(&script);
                     }
                 }
             }
-            if !messages.is_empty() {
-                let _ = w.webview.evaluate_script(&page::delivery_script(&w.secret, &messages));
+            if !batch.is_empty() {
+                let _ = w.webview.evaluate_script(&batch.take());
             }
         }
         self.dirty.extend(waiting);

@@ -5,9 +5,9 @@
 //   page -> host: postMessage(SECRET + JSON array of messages), one post per JS task, to
 //                 window.webkit.messageHandlers.transom (Linux) or window.ipc (elsewhere);
 //                 bytes go first as the body of a POST to transom://ipc/upload/SECRET/ID.
-//   host -> page: window.__transom_receive(SECRET, [messages]) evaluated by the GUI thread, one
-//                 evaluation per webview per GUI-loop turn; bytes are fetched from
-//                 transom://ipc/download/SECRET/ID.
+//   host -> page: window.__transom_receive(SECRET, TEXT) evaluated by the GUI thread, TEXT a
+//                 JSON array of messages in a string, one evaluation per webview per GUI-loop
+//                 turn; bytes are fetched from transom://ipc/download/SECRET/ID.
 // SECRET is made fresh for each webview by the library and kept in this closure only: a sub-frame
 // or another script that reaches the message handler directly cannot sign its messages, and the
 // host drops them. The library fills in SECRET, the shared state, the size limit and the channel
@@ -169,12 +169,37 @@
   }
 
   // ---- events -------------------------------------------------------------------------------
-  const listeners = new Map(); // channel -> Set<fn>
+  /** The listeners of a channel or of a channel's event. A dispatch calls those there were when
+   *  it began: it goes through an array that is made again only after a change, not copied for
+   *  every message. */
+  class Listeners {
+    constructor() {
+      this.set = new Set();
+      this.list = null; // Array.from(set), until the set changes
+    }
+    get size() {
+      return this.set.size;
+    }
+    add(fn) {
+      if (this.set.has(fn)) return;
+      this.set.add(fn);
+      this.list = null;
+    }
+    delete(fn) {
+      if (!this.set.delete(fn)) return false;
+      this.list = null;
+      return true;
+    }
+    snapshot() {
+      return this.list || (this.list = Array.from(this.set));
+    }
+  }
+  const listeners = new Map(); // channel -> Listeners
   function on(channel, fn) {
     checkName("channel", channel);
     if (typeof fn !== "function") throw new TypeError("listener must be a function");
     let set = listeners.get(channel);
-    if (!set) listeners.set(channel, (set = new Set()));
+    if (!set) listeners.set(channel, (set = new Listeners()));
     set.add(fn);
     return () => off(channel, fn);
   }
@@ -202,9 +227,10 @@
   }
   function dispatch(set, data) {
     if (!set) return false;
-    for (const fn of Array.from(set)) {
+    const fns = set.snapshot();
+    for (let i = 0; i < fns.length; i++) {
       try {
-        fn(data);
+        fns[i](data);
       } catch (error) {
         reportError(error);
       }
@@ -297,8 +323,8 @@
 
   /** A channel: `api` is what the page sees; the rest is the runtime's. */
   function makeChannel(name) {
-    const messageListeners = new Set();
-    const closeListeners = new Set();
+    const messageListeners = new Listeners();
+    const closeListeners = new Listeners();
     let closeResolve;
     const closed = new Promise((resolve) => (closeResolve = resolve));
     const record = {
@@ -507,17 +533,25 @@
   }
 
   // ---- host -> page delivery, in order ------------------------------------------------------
-  const incoming = [];
-  let draining = false;
+  // A batch is delivered in one loop as it is read. Only bytes make messages wait: from a message
+  // with bytes on, the batch's messages (and those of later batches) queue in `held` until the
+  // bytes are in, and `drain` delivers them in order.
+  let held = null;
   async function download(id) {
     const response = await nativeFetch(IPC_URL + "download/" + SECRET + "/" + id);
     if (!response.ok) throw new Error("download refused: " + response.status);
     return new Uint8Array(await response.arrayBuffer());
   }
   async function drain() {
-    draining = true;
-    while (incoming.length) {
-      const message = incoming.shift();
+    const queue = held;
+    let i = 0;
+    while (i < queue.length) {
+      const message = queue[i];
+      queue[i++] = undefined;
+      if (i >= 1024 && i * 2 >= queue.length) {
+        queue.splice(0, i); // lets go of what was delivered
+        i = 0;
+      }
       if (message.b !== undefined) {
         try {
           message.d = await download(message.b);
@@ -528,9 +562,36 @@
           continue;
         }
       }
-      deliver(message);
+      try {
+        deliver(message);
+      } catch (error) {
+        reportError(error);
+      }
     }
-    draining = false;
+    held = null;
+  }
+  function receive(batch) {
+    let i = 0;
+    if (held) {
+      while (i < batch.length) held.push(batch[i++]);
+      return;
+    }
+    // One try around the loop, not one per message: after a throw the loop goes on with the next.
+    while (i < batch.length) {
+      try {
+        while (i < batch.length) {
+          const message = batch[i++];
+          if (message.b !== undefined) {
+            held = batch.slice(i - 1);
+            drain();
+            return;
+          }
+          deliver(message);
+        }
+      } catch (error) {
+        reportError(error);
+      }
+    }
   }
   function deliver(message) {
     switch (message.t) {
@@ -609,10 +670,10 @@
     }
   }
   Object.defineProperty(window, "__transom_receive", {
+    // The batch comes as the text of a JSON array: JSON.parse reads it much faster than
+    // JavaScriptCore compiles the same array written as a literal in the script.
     value: function (secret, batch) {
-      if (secret !== SECRET) return;
-      for (const message of batch) incoming.push(message);
-      if (!draining) drain();
+      if (secret === SECRET) receive(JSON.parse(batch));
     },
   });
 
