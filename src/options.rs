@@ -391,6 +391,11 @@ fn parse_color(text: &str) -> Option<Rgba> {
 /// `InvalidJson` whatever shape it has, so syntax is checked before the typed parse.
 fn parse_object<T: DeserializeOwned>(what: &str, text: &str) -> Result<T> {
     serde_json::from_str::<&RawValue>(text).map_err(|e| Error::from_json(what, &e))?;
+    // serde fills a struct from an array too, field by field in order (`[8]` would be
+    // `{"max_message_bytes":8}`): options are an object only.
+    if !text.trim_start().starts_with('{') {
+        return Err(Error::invalid_argument(format!("{what} must be a JSON object")));
+    }
     let mut de = serde_json::Deserializer::from_str(text);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
         let path = err.path().to_string();
@@ -498,6 +503,16 @@ mod tests {
         for text in ["1]);alert(1);//", r#"{"titel":1,"#] {
             assert_eq!(WindowOptions::parse("w", text).unwrap_err().code, ErrorCode::InvalidJson, "{text}");
         }
+    }
+
+    #[test]
+    fn options_are_objects_only() {
+        for text in ["[8]", "[8  ]", " [\"t\"]", "[]", "1", "\"x\"", "null"] {
+            assert_eq!(AppOptions::parse(Some(text)).unwrap_err().code, ErrorCode::InvalidArgument, "{text}");
+            assert_eq!(WindowOptions::parse("w", text).unwrap_err().code, ErrorCode::InvalidArgument, "{text}");
+            assert_eq!(WebviewOptions::parse(text).unwrap_err().code, ErrorCode::InvalidArgument, "{text}");
+        }
+        assert!(AppOptions::parse(Some(" {\"max_message_bytes\":8}")).is_ok());
     }
 
     #[test]
