@@ -1,4 +1,5 @@
-//! Windows under a real X server (Xvfb): properties, close requests and `close_guard`. The X11
+//! Windows under a real X server (Xvfb): properties, close requests and `close_guard`, several
+//! webviews in one window, window state events, files dragged in over XDND. The X11
 //! side is checked with Xlib directly (x11-dl), as a window manager would see it.
 
 #![cfg(target_os = "linux")]
@@ -275,4 +276,155 @@ fn window_state_events() {
     wait_for(&app, "restored", |e, _| e.kind() == EventKind::Restored);
     app.set_window(window, r#"{"minimized":true}"#).unwrap_or_else(|e| panic!("{e}"));
     wait_for(&app, "minimized", |e, _| e.kind() == EventKind::Minimized);
+}
+
+impl X {
+    fn atom(&self, name: &str) -> xlib::Atom {
+        let name = CString::new(name).unwrap();
+        // SAFETY: a NUL-terminated atom name.
+        unsafe { (self.lib.XInternAtom)(self.display, name.as_ptr(), xlib::False) }
+    }
+
+    fn client_message(&self, to: xlib::Window, kind: &str, longs: [i64; 5]) {
+        let mut data = xlib::ClientMessageData::new();
+        for (i, v) in longs.iter().enumerate() {
+            data.set_long(i, *v);
+        }
+        let mut event = xlib::XEvent {
+            client_message: xlib::XClientMessageEvent {
+                type_: xlib::ClientMessage,
+                serial: 0,
+                send_event: xlib::True,
+                display: self.display,
+                window: to,
+                message_type: self.atom(kind),
+                format: 32,
+                data,
+            },
+        };
+        // SAFETY: a complete client message event to a window of this display.
+        unsafe {
+            (self.lib.XSendEvent)(self.display, to, xlib::False, 0, &mut event);
+            (self.lib.XFlush)(self.display);
+        }
+    }
+
+    /// Drags `uris` (a text/uri-list) onto `target` at (`x`, `y`) inside it and drops them, as a
+    /// file manager does: the source side of the XDND protocol, version 5
+    /// (https://www.freedesktop.org/wiki/Specifications/XDND/): XdndEnter, XdndPosition, the
+    /// target's XdndStatus, XdndDrop, and the selection conversions the target asks for, until
+    /// XdndFinished. `drop` false leaves with XdndLeave instead of dropping.
+    fn drag(&self, target: xlib::Window, x: i32, y: i32, uris: &str, drop: bool) {
+        let (uri_list, selection) = (self.atom("text/uri-list"), self.atom("XdndSelection"));
+        // SAFETY: Xlib calls on a live display with windows it gave out; events are read into a
+        // zeroed XEvent and only the member that matches their type is read.
+        unsafe {
+            let root = (self.lib.XDefaultRootWindow)(self.display);
+            let source = (self.lib.XCreateSimpleWindow)(self.display, root, 0, 0, 1, 1, 0, 0, 0);
+            (self.lib.XSetSelectionOwner)(self.display, selection, source, xlib::CurrentTime);
+            let (mut root_x, mut root_y, mut child) = (0, 0, 0);
+            (self.lib.XTranslateCoordinates)(self.display, target, root, x, y, &mut root_x, &mut root_y, &mut child);
+            let position = ((root_x as i64) << 16) | (root_y as i64 & 0xffff);
+            let copy = self.atom("XdndActionCopy") as i64;
+            self.client_message(target, "XdndEnter", [source as i64, 5 << 24, uri_list as i64, 0, 0]);
+            self.client_message(target, "XdndPosition", [source as i64, 0, position, 0, copy]);
+            let deadline = Instant::now() + Duration::from_secs(20);
+            let (mut statuses, mut served, mut done) = (0, 0, false);
+            while !done && Instant::now() < deadline {
+                if (self.lib.XPending)(self.display) == 0 {
+                    std::thread::sleep(Duration::from_millis(10));
+                    continue;
+                }
+                let mut event: xlib::XEvent = std::mem::zeroed();
+                (self.lib.XNextEvent)(self.display, &mut event);
+                match event.get_type() {
+                    xlib::SelectionRequest => {
+                        let request = event.selection_request;
+                        let property = if request.target == uri_list {
+                            (self.lib.XChangeProperty)(
+                                self.display,
+                                request.requestor,
+                                request.property,
+                                uri_list,
+                                8,
+                                xlib::PropModeReplace,
+                                uris.as_ptr(),
+                                uris.len() as i32,
+                            );
+                            request.property
+                        } else {
+                            0 // refused: only text/uri-list is offered
+                        };
+                        let mut reply = xlib::XEvent {
+                            selection: xlib::XSelectionEvent {
+                                type_: xlib::SelectionNotify,
+                                serial: 0,
+                                send_event: xlib::True,
+                                display: self.display,
+                                requestor: request.requestor,
+                                selection: request.selection,
+                                target: request.target,
+                                property,
+                                time: request.time,
+                            },
+                        };
+                        (self.lib.XSendEvent)(self.display, request.requestor, xlib::False, 0, &mut reply);
+                        (self.lib.XFlush)(self.display);
+                        served += 1;
+                    }
+                    // Messages for an earlier drag's source window are not for this one (a
+                    // target may finish a drop twice).
+                    xlib::ClientMessage if event.client_message.window != source => {}
+                    xlib::ClientMessage if event.client_message.message_type == self.atom("XdndStatus") => {
+                        statuses += 1;
+                        // Keep moving until the target has had the data (it asks for it while
+                        // the drag is over it), then drop or leave.
+                        if statuses < 2 || served == 0 {
+                            let moved = position + ((statuses as i64 & 1) << 16) + (statuses as i64 & 1);
+                            self.client_message(target, "XdndPosition", [source as i64, 0, moved, 0, copy]);
+                        } else if !done {
+                            if drop {
+                                self.client_message(target, "XdndDrop", [source as i64, 0, 0, 0, 0]);
+                            } else {
+                                self.client_message(target, "XdndLeave", [source as i64, 0, 0, 0, 0]);
+                                done = true;
+                            }
+                        }
+                    }
+                    xlib::ClientMessage if event.client_message.message_type == self.atom("XdndFinished") => done = true,
+                    _ => {}
+                }
+            }
+            (self.lib.XDestroyWindow)(self.display, source);
+            (self.lib.XFlush)(self.display);
+            assert!(done, "the XDND exchange did not finish (statuses: {statuses})");
+        }
+    }
+}
+
+/// Files dragged from another X client onto a webview: `file-hover` with the paths while over
+/// it, then `file-drop` (or `file-drop-cancelled` when the drag leaves), and the page still gets
+/// its own `drop` event.
+#[test]
+fn files_dragged_onto_a_webview() {
+    let x = X::open();
+    let title = unique_title("drop");
+    let app = App::new(None).unwrap();
+    let window = app.create_window(&format!(r#"{{"title":"{title}","width":400,"height":300}}"#)).unwrap();
+    let page = common::page(
+        "addEventListener('dragover', (e) => e.preventDefault());
+         addEventListener('drop', (e) => { e.preventDefault(); host.send('page-drop', e.dataTransfer.files.length); });",
+    );
+    let webview = app.create_webview(window, &serde_json::json!({ "html": page }).to_string()).unwrap();
+    wait_for(&app, "loaded", |e, v| e.kind() == EventKind::Message && v["channel"] == "loaded");
+    let target = x.find(&title);
+    x.drag(target, 120, 80, "file:///tmp/a%20b.txt\r\nfile:///tmp/c.png\r\n", true);
+    let (_, hover) = wait_for(&app, "file-hover", |e, _| e.kind() == EventKind::FileHover);
+    assert_eq!(hover["webview"], webview);
+    assert_eq!(hover["paths"], serde_json::json!(["/tmp/a b.txt", "/tmp/c.png"]));
+    let (_, drop) = wait_for(&app, "file-drop", |e, _| e.kind() == EventKind::FileDrop);
+    assert_eq!(drop["paths"], serde_json::json!(["/tmp/a b.txt", "/tmp/c.png"]));
+    assert!(drop["x"].as_f64().unwrap() > 0.0 && drop["y"].as_f64().unwrap() > 0.0, "{drop}");
+    x.drag(target, 150, 90, "file:///tmp/d.txt\r\n", false);
+    wait_for(&app, "file-drop-cancelled", |e, _| e.kind() == EventKind::FileDropCancelled);
 }
