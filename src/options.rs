@@ -74,6 +74,12 @@ pub struct WindowOptions {
     /// Whether the window is minimized (iconified; default false). `false` restores it. The
     /// window manager decides; without one nothing changes.
     pub minimized: Option<bool>,
+    /// The colour scheme: `"light"`, `"dark"` or `"system"` (the default: follow the desktop).
+    /// Pages see it in `prefers-color-scheme`; a change is reported as `theme-changed`.
+    ///
+    /// ## Platform-specific
+    /// - **Linux:** GTK has one setting per process, so the last window set decides for all.
+    pub theme: Option<ThemeOption>,
     /// Whether the window covers its monitor, borderless (default false).
     pub fullscreen: Option<bool>,
     /// Whether the window background is transparent (default false). Creation only.
@@ -117,6 +123,18 @@ impl WindowOptions {
         }
         Ok(())
     }
+}
+
+/// A window's colour scheme (`theme` of [`WindowOptions`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ThemeOption {
+    /// Light.
+    Light,
+    /// Dark.
+    Dark,
+    /// The desktop's.
+    System,
 }
 
 /// An RGBA colour, each channel 0..=255.

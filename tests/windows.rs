@@ -428,3 +428,28 @@ fn files_dragged_onto_a_webview() {
     x.drag(target, 150, 90, "file:///tmp/d.txt\r\n", false);
     wait_for(&app, "file-drop-cancelled", |e, _| e.kind() == EventKind::FileDropCancelled);
 }
+
+/// A window's `theme` changes the colour scheme; `theme-changed` reports it for every window
+/// (GTK has one setting per process).
+#[test]
+fn theme_changes_are_reported() {
+    let app = App::new(None).unwrap();
+    let a = app.create_window(&format!(r#"{{"title":"{}","width":200,"height":100}}"#, unique_title("theme a"))).unwrap();
+    let b = app.create_window(&format!(r#"{{"title":"{}","width":200,"height":100,"theme":"light"}}"#, unique_title("theme b"))).unwrap();
+    for _ in 0..2 {
+        wait_for(&app, "window-created", |e, _| e.kind() == EventKind::WindowCreated);
+    }
+    app.set_window(a, r#"{"theme":"dark"}"#).unwrap();
+    let mut seen = Vec::new();
+    while seen.len() < 2 {
+        let (_, v) = wait_for(&app, "theme-changed", |e, _| e.kind() == EventKind::ThemeChanged);
+        assert_eq!(v["theme"], "dark");
+        seen.push(v["window"].as_u64().unwrap());
+    }
+    seen.sort_unstable();
+    assert_eq!(seen, [a, b]);
+    app.set_window(b, r#"{"theme":"light"}"#).unwrap();
+    let (_, v) = wait_for(&app, "theme-changed", |e, _| e.kind() == EventKind::ThemeChanged);
+    assert_eq!(v["theme"], "light");
+    assert_eq!(app.set_window(a, r#"{"theme":"blue"}"#).unwrap_err().code, ErrorCode::InvalidArgument);
+}

@@ -574,7 +574,19 @@ impl Gui {
     }
 
     fn window_event(&mut self, tao_id: WindowId, event: WindowEvent<'_>) {
-        let Some(&id) = self.tao_windows.get(&tao_id) else { return };
+        let Some(&id) = self.tao_windows.get(&tao_id) else {
+            // tao reports a change of the process-wide theme (a window's `theme`, the desktop's
+            // colour scheme) for no window in particular: every window hears of it.
+            if let WindowEvent::ThemeChanged(theme) = event {
+                let name = if theme == tao::window::Theme::Dark { "dark" } else { "light" };
+                let mut windows: Vec<(u64, u64)> = self.windows.iter().map(|(id, w)| (*id, w.app)).collect();
+                windows.sort_unstable();
+                for (id, app) in windows {
+                    self.emit(app, EventBuilder::new(EventKind::ThemeChanged, id, 0).string("theme", name).build());
+                }
+            }
+            return;
+        };
         let Some(w) = self.windows.get(&id) else { return };
         let app = w.app;
         let scale = w.window.scale_factor();

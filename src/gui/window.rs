@@ -46,6 +46,7 @@ pub(super) fn build(target: &EventLoopWindowTarget<()>, o: &WindowOptions) -> Re
         .with_visible(o.visible.unwrap_or(true))
         .with_always_on_top(o.always_on_top.unwrap_or(false))
         .with_maximized(o.maximized.unwrap_or(false))
+        .with_theme(o.theme.and_then(tao_theme))
         .with_transparent(o.transparent.unwrap_or(false));
     if let (Some(x), Some(y)) = (o.x, o.y) {
         builder = builder.with_position(LogicalPosition::new(x, y));
@@ -100,7 +101,19 @@ pub(super) fn apply(window: &Window, limits: &mut Limits, p: &WindowOptions) {
     if let Some(v) = p.minimized {
         window.set_minimized(v);
     }
+    if let Some(theme) = p.theme {
+        window.set_theme(tao_theme(theme));
+    }
     if let Some(v) = p.fullscreen {
         window.set_fullscreen(v.then_some(Fullscreen::Borderless(None)));
+    }
+}
+
+/// tao's theme for a `theme` option; `None` follows the desktop.
+fn tao_theme(theme: crate::options::ThemeOption) -> Option<tao::window::Theme> {
+    match theme {
+        crate::options::ThemeOption::Light => Some(tao::window::Theme::Light),
+        crate::options::ThemeOption::Dark => Some(tao::window::Theme::Dark),
+        crate::options::ThemeOption::System => None,
     }
 }
