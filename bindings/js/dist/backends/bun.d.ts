@@ -1,5 +1,6 @@
 /**
- * The Bun backend: libtransom through `bun:ffi`.
+ * The Bun backend: libtransom through `bun:ffi` (the functions, event reading and commands shared
+ * with Deno are in ffi.ts).
  *
  * Events: a `JSCallback` with `threadsafe: true` is the app's event callback. The GUI thread
  * calls it and goes on at once; Bun runs it later on the JavaScript thread, so the callback gets

@@ -1,5 +1,6 @@
 /**
- * The Bun backend: libtransom through `bun:ffi`.
+ * The Bun backend: libtransom through `bun:ffi` (the functions, event reading and commands shared
+ * with Deno are in ffi.ts).
  *
  * Events: a `JSCallback` with `threadsafe: true` is the app's event callback. The GUI thread
  * calls it and goes on at once; Bun runs it later on the JavaScript thread, so the callback gets
@@ -8,65 +9,51 @@
  * (one wake-up in 24 days) does.
  */
 import type { Backend, BackendSink } from "../backend.ts";
-import { fromMessage, TransomError } from "../errors.ts";
-
-const encoder = new TextEncoder();
-function cstring(text: string): Uint8Array {
-  return encoder.encode(text + "\0");
-}
+import { TransomError } from "../errors.ts";
+import { commands, eventReader, FUNCTIONS, lastError, newApp, OK, CLOSED, type CType, type Native } from "./ffi.ts";
 
 /** Callbacks handed to the library stay alive for the life of the process (see shutdown). */
 const callbacks = new Set<unknown>();
+
+const BUN_TYPES: Record<CType, string> = {
+  pointer: "ptr",
+  buffer: "ptr",
+  function: "ptr",
+  u32: "u32",
+  i32: "i32",
+  u64: "u64",
+  usize: "usize",
+  void: "void",
+};
 
 export async function createBunBackend(sink: BackendSink, options: { optionsJson: string | null; path: string }): Promise<Backend> {
   const specifier = "bun:ffi";
   const ffi: any = await import(specifier);
   const { dlopen, JSCallback, CString, toArrayBuffer } = ffi;
+  const declared: Record<string, { args: string[]; returns: string }> = {};
+  for (const [name, f] of Object.entries(FUNCTIONS)) {
+    declared[name] = { args: f.parameters.map((t) => BUN_TYPES[t]), returns: BUN_TYPES[f.result] };
+  }
   let lib: any;
   try {
-    lib = dlopen(options.path, {
-      transom_app_new: { args: ["ptr", "ptr"], returns: "u32" },
-      transom_app_shutdown: { args: ["ptr"], returns: "u32" },
-      transom_app_free: { args: ["ptr"], returns: "void" },
-      transom_last_error_message: { args: [], returns: "ptr" },
-      transom_version: { args: [], returns: "ptr" },
-      transom_send_json: { args: ["ptr", "ptr", "ptr"], returns: "u32" },
-      transom_string_free: { args: ["ptr"], returns: "void" },
-      transom_event_json: { args: ["ptr"], returns: "ptr" },
-      transom_event_bytes: { args: ["ptr", "ptr"], returns: "ptr" },
-      transom_event_free: { args: ["ptr"], returns: "void" },
-      transom_set_event_callback: { args: ["ptr", "ptr", "ptr"], returns: "u32" },
-      transom_post_bytes: { args: ["ptr", "u64", "ptr", "ptr", "usize"], returns: "u32" },
-      transom_channel_send_bytes: { args: ["ptr", "u64", "ptr", "usize"], returns: "u32" },
-      transom_post: { args: ["ptr", "u64", "ptr", "ptr"], returns: "u32" },
-      transom_post_window: { args: ["ptr", "u64", "ptr", "ptr"], returns: "u32" },
-      transom_resolve: { args: ["ptr", "u64", "ptr"], returns: "u32" },
-      transom_reject: { args: ["ptr", "u64", "ptr"], returns: "u32" },
-      transom_channel_send: { args: ["ptr", "u64", "ptr"], returns: "u32" },
-    });
+    lib = dlopen(options.path, declared);
   } catch (error) {
     throw new TransomError("TRANSOM_ERROR_NOT_AVAILABLE", `cannot load ${options.path}: ${(error as Error).message}`);
   }
-  const s = lib.symbols;
-  const text = (p: number | null): string => (p ? new CString(p).toString() : "");
-  const failure = (): TransomError => fromMessage(text(s.transom_last_error_message()));
+  const native: Native<number> = {
+    fn: lib.symbols,
+    text: (p) => (p ? new CString(p).toString() : ""),
+    copy: (p, n) => new Uint8Array(toArrayBuffer(p, 0, n)).slice(),
+    pointer: (address) => Number(address) || null,
+  };
+  const s = native.fn;
+  const app = newApp(native, options.optionsJson);
+  const read = eventReader(native);
 
-  const out = new BigUint64Array(1);
-  if (s.transom_app_new(options.optionsJson === null ? null : cstring(options.optionsJson), out) !== 0) throw failure();
-  const app = Number(out[0]);
-
-  const length = new BigUint64Array(1);
   const callback = new JSCallback(
     (event: number) => {
       try {
-        const json = text(s.transom_event_json(event));
-        const p = s.transom_event_bytes(event, length);
-        let bytes: Uint8Array | undefined;
-        if (p) {
-          const n = Number(length[0]);
-          bytes = n === 0 ? new Uint8Array(0) : new Uint8Array(toArrayBuffer(p, 0, n)).slice();
-        }
-        s.transom_event_free(event);
+        const [json, bytes] = read(event);
         sink.event(json, bytes);
       } catch (error) {
         console.error("transom: event callback failed:", error);
@@ -75,44 +62,16 @@ export async function createBunBackend(sink: BackendSink, options: { optionsJson
     { args: ["ptr", "ptr"], returns: "void", threadsafe: true },
   );
   callbacks.add(callback);
-  if (s.transom_set_event_callback(app, callback.ptr, null) !== 0) throw failure();
+  if (s.transom_set_event_callback(app, callback.ptr, null) !== OK) throw lastError(native);
 
   let keeper: ReturnType<typeof setInterval> | null = null;
   let closed = false;
-  const reply = new BigUint64Array(1);
 
   const backend: Backend = {
     mode: "in-process",
     runtime: "bun",
-    version: text(s.transom_version()),
-    run(command: string): string {
-      if (s.transom_send_json(app, cstring(command), reply) !== 0) throw failure();
-      const p = Number(reply[0]);
-      const result = text(p);
-      s.transom_string_free(p);
-      return result;
-    },
-    direct: {
-      post(target, id, channel, payload) {
-        const f = target === "webview" ? s.transom_post : s.transom_post_window;
-        if (f(app, id, cstring(channel), cstring(payload)) !== 0) throw failure();
-      },
-      resolve(call, value) {
-        if (s.transom_resolve(app, call, cstring(value)) !== 0) throw failure();
-      },
-      reject(call, message) {
-        if (s.transom_reject(app, call, cstring(message)) !== 0) throw failure();
-      },
-      channelSend(channel, payload) {
-        if (s.transom_channel_send(app, channel, cstring(payload)) !== 0) throw failure();
-      },
-    },
-    postBytes(webview: number, channel: string, bytes: Uint8Array): void {
-      if (s.transom_post_bytes(app, webview, cstring(channel), bytes.byteLength ? bytes : null, bytes.byteLength) !== 0) throw failure();
-    },
-    channelSendBytes(channel: number, bytes: Uint8Array): void {
-      if (s.transom_channel_send_bytes(app, channel, bytes.byteLength ? bytes : null, bytes.byteLength) !== 0) throw failure();
-    },
+    version: native.text(s.transom_version()),
+    ...commands(native, app),
     keepAlive(on: boolean): void {
       if (on && !keeper && !closed) keeper = setInterval(() => {}, 2 ** 31 - 1);
       if (!on && keeper) {
@@ -126,7 +85,7 @@ export async function createBunBackend(sink: BackendSink, options: { optionsJson
       backend.keepAlive(false);
       // Waits for the GUI thread (it never waits for us: Bun queues the callback's calls).
       const r = s.transom_app_shutdown(app);
-      if (r !== 0 && r !== 6) throw failure();
+      if (r !== OK && r !== CLOSED) throw lastError(native);
       s.transom_app_free(app);
       // The callback is not closed: calls of it may still be queued in Bun (each with an event
       // it owns). The GUI thread no longer calls it; it is merely kept.

@@ -1,0 +1,137 @@
+/**
+ * What the two FFI backends (bun.ts: `bun:ffi`, deno.ts: `Deno.dlopen`) share: the C functions of
+ * libtransom they call, reading an event, and the commands (host-protocol JSON, the direct calls,
+ * bytes). Each backend brings its runtime's way of declaring symbols, reading C memory and hearing
+ * of events.
+ */
+import type { Backend } from "../backend.ts";
+import { fromMessage } from "../errors.ts";
+
+/** C types as both runtimes know them (`buffer`: a Uint8Array or other typed array). */
+export type CType = "pointer" | "buffer" | "function" | "u32" | "i32" | "u64" | "usize" | "void";
+
+export interface CFunction {
+  parameters: readonly CType[];
+  result: CType;
+  /** Waits for the GUI thread (Deno runs these on a worker thread). */
+  waits?: boolean;
+}
+
+/** The functions of libtransom the FFI backends use (include/transom.h). */
+export const FUNCTIONS = {
+  transom_app_new: { parameters: ["buffer", "buffer"], result: "u32" },
+  transom_app_shutdown: { parameters: ["pointer"], result: "u32", waits: true },
+  transom_app_free: { parameters: ["pointer"], result: "void", waits: true },
+  transom_last_error_message: { parameters: [], result: "pointer" },
+  transom_version: { parameters: [], result: "pointer" },
+  transom_send_json: { parameters: ["pointer", "buffer", "buffer"], result: "u32" },
+  transom_string_free: { parameters: ["pointer"], result: "void" },
+  transom_event_next: { parameters: ["pointer", "i32", "buffer"], result: "u32" },
+  transom_event_json: { parameters: ["pointer"], result: "pointer" },
+  transom_event_bytes: { parameters: ["pointer", "buffer"], result: "pointer" },
+  transom_event_free: { parameters: ["pointer"], result: "void" },
+  transom_set_event_callback: { parameters: ["pointer", "function", "pointer"], result: "u32" },
+  transom_post_bytes: { parameters: ["pointer", "u64", "buffer", "buffer", "usize"], result: "u32" },
+  transom_channel_send_bytes: { parameters: ["pointer", "u64", "buffer", "usize"], result: "u32" },
+  transom_post: { parameters: ["pointer", "u64", "buffer", "buffer"], result: "u32" },
+  transom_post_window: { parameters: ["pointer", "u64", "buffer", "buffer"], result: "u32" },
+  transom_resolve: { parameters: ["pointer", "u64", "buffer"], result: "u32" },
+  transom_reject: { parameters: ["pointer", "u64", "buffer"], result: "u32" },
+  transom_channel_send: { parameters: ["pointer", "u64", "buffer"], result: "u32" },
+} satisfies Record<string, CFunction>;
+
+export type FunctionName = keyof typeof FUNCTIONS;
+
+/** Result codes the backends look at. */
+export const OK = 0;
+export const CLOSED = 6;
+export const TIMEOUT = 7;
+
+/** What a backend gives the shared code: the bound functions and C memory access. `P` is its
+ *  pointer type (Bun: number, Deno: a pointer object); null is NULL. */
+export interface Native<P> {
+  /** The functions of FUNCTIONS, bound (those that wait may return Promises). */
+  readonly fn: Record<FunctionName, (...args: any[]) => any>;
+  /** The NUL-terminated UTF-8 text at `p` ("" for NULL). */
+  text(p: P | null): string;
+  /** A copy of `n` bytes at `p`. */
+  copy(p: P, n: number): Uint8Array;
+  /** A pointer from an address (an out-parameter's value). */
+  pointer(address: bigint): P | null;
+}
+
+const encoder = new TextEncoder();
+
+/** `text` as a NUL-terminated UTF-8 C string. */
+export function cstring(text: string): Uint8Array {
+  return encoder.encode(text + "\0");
+}
+
+/** The calling thread's last error as a TransomError. */
+export function lastError<P>(native: Native<P>): ReturnType<typeof fromMessage> {
+  return fromMessage(native.text(native.fn.transom_last_error_message()));
+}
+
+/** Creates an app (options: app options JSON, or null); throws the library's error. */
+export function newApp<P>(native: Native<P>, optionsJson: string | null): P {
+  const out = new BigUint64Array(1);
+  if (native.fn.transom_app_new(optionsJson === null ? null : cstring(optionsJson), out) !== OK) throw lastError(native);
+  return native.pointer(out[0]) as P;
+}
+
+/**
+ * Reads events: `read(event)` gives its JSON text and, for a binary message, a copy of its bytes,
+ * and frees it.
+ */
+export function eventReader<P>(native: Native<P>): (event: P) => [string, Uint8Array | undefined] {
+  const f = native.fn;
+  const length = new BigUint64Array(1);
+  return (event) => {
+    const json = native.text(f.transom_event_json(event));
+    const p = f.transom_event_bytes(event, length);
+    let bytes: Uint8Array | undefined;
+    if (p) {
+      const n = Number(length[0]);
+      bytes = n === 0 ? new Uint8Array(0) : native.copy(p, n);
+    }
+    f.transom_event_free(event);
+    return [json, bytes];
+  };
+}
+
+/** The commands of an in-process backend on `app`: everything but events and the app's life. */
+export function commands<P>(native: Native<P>, app: P): Pick<Backend, "run" | "direct" | "postBytes" | "channelSendBytes"> {
+  const f = native.fn;
+  const failure = () => lastError(native);
+  const reply = new BigUint64Array(1);
+  return {
+    run(command: string): string {
+      if (f.transom_send_json(app, cstring(command), reply) !== OK) throw failure();
+      const p = native.pointer(reply[0]);
+      const result = native.text(p);
+      f.transom_string_free(p);
+      return result;
+    },
+    direct: {
+      post(target, id, channel, payload) {
+        const post = target === "webview" ? f.transom_post : f.transom_post_window;
+        if (post(app, id, cstring(channel), cstring(payload)) !== OK) throw failure();
+      },
+      resolve(call, value) {
+        if (f.transom_resolve(app, call, cstring(value)) !== OK) throw failure();
+      },
+      reject(call, message) {
+        if (f.transom_reject(app, call, cstring(message)) !== OK) throw failure();
+      },
+      channelSend(channel, payload) {
+        if (f.transom_channel_send(app, channel, cstring(payload)) !== OK) throw failure();
+      },
+    },
+    postBytes(webview: number, channel: string, bytes: Uint8Array): void {
+      if (f.transom_post_bytes(app, webview, cstring(channel), bytes.byteLength ? bytes : null, bytes.byteLength) !== OK) throw failure();
+    },
+    channelSendBytes(channel: number, bytes: Uint8Array): void {
+      if (f.transom_channel_send_bytes(app, channel, bytes.byteLength ? bytes : null, bytes.byteLength) !== OK) throw failure();
+    },
+  };
+}
