@@ -43,6 +43,8 @@ export declare class App<S = AnyIpc> {
     private readonly stateValues;
     private readonly stateWatchers;
     private readonly handlers;
+    /** Names sent to the core with `handle` (kept across host restarts). */
+    private readonly allowedHandlers;
     private readonly channelHandlers;
     private readonly listeners;
     private readonly errorListeners;
@@ -61,6 +63,7 @@ export declare class App<S = AnyIpc> {
     webview(id: number): Webview<any> | undefined;
     /** Whether the app has closed. */
     get isClosedNow(): boolean;
+    private postBytes;
     /**
      * Opens a window. Resolves once it exists (`window-created`); rejects with the failure the
      * windowing system reported. `W` is the window's IPC schema (see {@link IpcSchema}).
@@ -144,9 +147,11 @@ export declare class Window<S = AnyIpc> {
     private readonly listeners;
     /** Whether the window is still open. */
     get isClosed(): boolean;
-    /** Its webview, once created. */
+    /** Its first webview, once created (see `createWebview` for more than one). */
     get webview(): Webview<S> | null;
-    /** Creates the window's webview (one per window). Resolves once it exists (`webview-created`). */
+    /** Creates a webview in the window: filling it, or in the rectangle `x`, `y`, `width`,
+     *  `height` (logical pixels) of the options; a window may hold several (later ones are drawn
+     *  above earlier ones). Resolves once it exists (`webview-created`). */
     createWebview<W = S>(options?: WebviewOptions): Promise<Webview<W>>;
     /** Changes window properties (only those given). */
     set(props: WindowProps): Promise<void>;

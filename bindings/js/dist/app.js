@@ -11,8 +11,13 @@ function toJson(value, what) {
     }
     return text === undefined ? "null" : text;
 }
+/** What the fast paths return: a settled Promise shared by every caller (it carries no value). */
+const RESOLVED = Promise.resolve();
+const NOTHING = () => { };
 /** Bytes as a Uint8Array view, or null for anything else. */
 function asBytes(data) {
+    if (data === null || typeof data !== "object")
+        return null;
     if (data instanceof Uint8Array)
         return data;
     if (data instanceof ArrayBuffer)
@@ -119,6 +124,9 @@ function stream(subscribe) {
 class Listeners {
     report;
     set = new Set();
+    /** The listeners as an array, made again after a change: emit calls those there were when it
+     *  began, without copying them each time. */
+    list = null;
     constructor(report) {
         this.report = report;
     }
@@ -126,12 +134,15 @@ class Listeners {
         if (typeof fn !== "function")
             throw new TransomError("TRANSOM_ERROR_INVALID_ARGUMENT", "listener must be a function");
         this.set.add(fn);
+        this.list = null;
         return () => {
-            this.set.delete(fn);
+            if (this.set.delete(fn))
+                this.list = null;
         };
     }
     delete(fn) {
-        this.set.delete(fn);
+        if (this.set.delete(fn))
+            this.list = null;
     }
     get size() {
         return this.set.size;
@@ -139,9 +150,10 @@ class Listeners {
     emit(...args) {
         if (this.set.size === 0)
             return;
-        for (const fn of Array.from(this.set)) {
+        const list = (this.list ??= Array.from(this.set));
+        for (let i = 0; i < list.length; i++) {
             try {
-                fn(...args);
+                list[i](...args);
             }
             catch (error) {
                 this.report(error);
@@ -150,6 +162,7 @@ class Listeners {
     }
     clear() {
         this.set.clear();
+        this.list = null;
     }
 }
 // ---- invoke options ----------------------------------------------------------------------------------
@@ -203,6 +216,8 @@ export class App {
     stateValues = new Map();
     stateWatchers = new Map();
     handlers = new Map();
+    /** Names sent to the core with `handle` (kept across host restarts). */
+    allowedHandlers = new Set();
     channelHandlers = new Map();
     listeners = new Map();
     errorListeners = new Set();
@@ -269,6 +284,19 @@ export class App {
         }
         return result.then((text) => JSON.parse(text));
     }
+    /** @internal Runs a command whose reply carries nothing wanted (not parsed). */
+    _exec(command) {
+        if (this.isClosed)
+            return Promise.reject(new TransomError("TRANSOM_ERROR_CLOSED", "the app has been shut down"));
+        let result;
+        try {
+            result = this._backend.run(command);
+        }
+        catch (error) {
+            return Promise.reject(toTransomError(error));
+        }
+        return typeof result === "string" ? RESOLVED : result.then(NOTHING);
+    }
     /** @internal Runs a command and throws at once in-process (host mode: a Promise). */
     _runNow(command) {
         if (this.isClosed)
@@ -281,32 +309,42 @@ export class App {
         }
     }
     /** @internal Sends a message (JSON or bytes) to a post target. */
-    async _post(target, webview, channel, data) {
-        const quoted = checkName("channel", channel);
-        const bytes = asBytes(data);
-        if (bytes) {
-            if (target !== "webview")
-                throw new TransomError("TRANSOM_ERROR_INVALID_ARGUMENT", "bytes go to a webview or to every webview, not to a window");
-            try {
-                await this._backend.postBytes(webview, channel, bytes);
-            }
-            catch (error) {
-                throw toTransomError(error);
-            }
-            return;
+    _post(target, webview, channel, data) {
+        if (typeof channel !== "string" || channel.length === 0) {
+            return Promise.reject(new TransomError("TRANSOM_ERROR_INVALID_ARGUMENT", "channel must be a non-empty string"));
         }
-        const payload = toJson(data, "the payload");
+        const bytes = asBytes(data);
+        if (bytes)
+            return this.postBytes(target, webview, channel, bytes);
+        let payload;
+        try {
+            payload = toJson(data, "the payload");
+        }
+        catch (error) {
+            return Promise.reject(error);
+        }
         const direct = this._backend.direct;
         if (direct && !this.isClosed) {
+            // In-process: the library takes it now (no command or reply JSON, no waiting).
             try {
                 direct.post(target, webview, channel, payload);
             }
             catch (error) {
-                throw toTransomError(error);
+                return Promise.reject(toTransomError(error));
             }
-            return;
+            return RESOLVED;
         }
-        await this._run('{"cmd":"post","' + target + '":' + webview + ',"channel":' + quoted + ',"payload":' + payload + "}");
+        return this._exec('{"cmd":"post","' + target + '":' + webview + ',"channel":' + JSON.stringify(channel) + ',"payload":' + payload + "}");
+    }
+    async postBytes(target, webview, channel, bytes) {
+        if (target !== "webview")
+            throw new TransomError("TRANSOM_ERROR_INVALID_ARGUMENT", "bytes go to a webview or to every webview, not to a window");
+        try {
+            await this._backend.postBytes(webview, channel, bytes);
+        }
+        catch (error) {
+            throw toTransomError(error);
+        }
     }
     /** @internal A create command's reply gave `id`: its `*-created` (or `error`) event follows. */
     _expect(id) {
@@ -361,6 +399,7 @@ export class App {
         checkName("handler name", name);
         if (typeof fn !== "function")
             throw new TransomError("TRANSOM_ERROR_INVALID_ARGUMENT", "handler must be a function");
+        this._allowHandler(name);
         this.handlers.set(name, fn);
         return () => {
             if (this.handlers.get(name) === fn)
@@ -643,7 +682,7 @@ export class App {
                 }
                 return;
             }
-            this._run('{"cmd":"reject","call":' + call + ',"message":' + JSON.stringify(message) + "}").catch(() => { });
+            this._exec('{"cmd":"reject","call":' + call + ',"message":' + JSON.stringify(message) + "}").catch(NOTHING);
         };
         const resolve = (value) => {
             let text;
@@ -668,7 +707,7 @@ export class App {
                 }
                 return;
             }
-            this._run('{"cmd":"resolve","call":' + call + ',"value":' + text + "}").catch(failed);
+            this._exec('{"cmd":"resolve","call":' + call + ',"value":' + text + "}").catch(failed);
         };
         if (!fn) {
             reject("no handler named " + event.name);
@@ -763,8 +802,19 @@ export class App {
         if (info.restartIn === null)
             this.finish();
     }
+    /** @internal Puts `name` on the core's handler allow-list (the `handle` command) once: page
+     *  calls to names never registered are refused in the page and never reach the program. */
+    _allowHandler(name) {
+        if (this.allowedHandlers.has(name))
+            return;
+        this.allowedHandlers.add(name);
+        this._run('{"cmd":"handle","name":' + JSON.stringify(name) + "}").catch(() => this.allowedHandlers.delete(name));
+    }
     hostRestarted(info) {
-        // The new host starts empty: give it the shared state the program knew.
+        // The new host starts empty: give it the handler allow-list and the shared state the
+        // program knew.
+        for (const name of this.allowedHandlers)
+            this._run('{"cmd":"handle","name":' + JSON.stringify(name) + "}").catch(() => { });
         for (const [key, entry] of this.stateValues) {
             let text;
             try {
@@ -865,17 +915,20 @@ export class Window {
     get isClosed() {
         return !this.isOpen;
     }
-    /** Its webview, once created. */
+    /** Its first webview, once created (see `createWebview` for more than one). */
     get webview() {
         return this.view;
     }
-    /** Creates the window's webview (one per window). Resolves once it exists (`webview-created`). */
+    /** Creates a webview in the window: filling it, or in the rectangle `x`, `y`, `width`,
+     *  `height` (logical pixels) of the options; a window may hold several (later ones are drawn
+     *  above earlier ones). Resolves once it exists (`webview-created`). */
     async createWebview(options = {}) {
         const json = optionsJson(options, "webview options");
         let webview;
         await this.app._run('{"cmd":"webview.create","window":' + this.id + ',"options":' + json + "}", (reply) => {
             webview = new Webview(this.app, this, reply.webview);
-            this.view = webview;
+            if (this.view === null)
+                this.view = webview;
             this.app._webviews.set(webview.id, webview);
             this.app._expect(webview.id);
         });
@@ -1018,6 +1071,7 @@ export class Webview {
         checkName("handler name", name);
         if (typeof fn !== "function")
             throw new TransomError("TRANSOM_ERROR_INVALID_ARGUMENT", "handler must be a function");
+        this.app._allowHandler(name);
         this.handlers.set(name, fn);
         return () => {
             if (this.handlers.get(name) === fn)

@@ -142,6 +142,24 @@ export interface WebviewOptions {
     };
     /** What `window.open` and `target=_blank` do: `"block"` (default) or `"browser"`. */
     newWindows?: "block" | "browser";
+    /** More origins whose pages get `window.host` (`https://example.com`, `https://*.example.com`,
+     *  `null`, `*`); the first page's origin and, with assets, `transom://app` always have it. */
+    allowedOrigins?: string[];
+    /** `true`: requests for `transom://app/…` the `assets` folder has no file for come as
+     *  `asset-request` events (answered with the `asset.respond` command). */
+    assetsHandler?: boolean;
+    /** `true`: pages may download files (`download-started`, `download-finished`); default: refused
+     *  (`download-blocked`). */
+    downloads?: boolean;
+    /** Where downloads are saved (with `downloads: true`). */
+    downloadFolder?: string;
+    /** The webview's rectangle in the window, logical pixels (all four); without it, it fills the window. */
+    x?: number;
+    y?: number;
+    width?: number;
+    height?: number;
+    /** `true` (the default without a rectangle): fill the window. */
+    fill?: boolean;
 }
 interface WindowEvent<T extends string> {
     type: T;
@@ -237,7 +255,23 @@ export type TransomEvent = WindowEvent<"window-created"> | WindowEvent<"close-re
     paths: string[];
     x: number;
     y: number;
-}) | WebviewEvent<"file-drop-cancelled"> | HostCrashedEvent | HostRestartedEvent;
+}) | WebviewEvent<"file-drop-cancelled"> | (WebviewEvent<"asset-request"> & {
+    request: number;
+    method: string;
+    path: string;
+    headers: Record<string, string>;
+    bytes?: number;
+    payload?: Uint8Array;
+}) | (WebviewEvent<"download-started"> & {
+    url: string;
+    path: string;
+}) | (WebviewEvent<"download-finished"> & {
+    url: string;
+    ok: boolean;
+    path?: string;
+}) | (WebviewEvent<"download-blocked"> & {
+    url: string;
+}) | HostCrashedEvent | HostRestartedEvent;
 /** Host mode: `transom-host` died. Every pending call was rejected with
  *  `TRANSOM_ERROR_HOST_CRASHED`; its windows are gone (each gets a `window-destroyed` with
  *  `reason: "host-crashed"` after this event). */

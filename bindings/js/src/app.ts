@@ -38,8 +38,13 @@ function toJson(value: unknown, what: string): string {
   return text === undefined ? "null" : text;
 }
 
+/** What the fast paths return: a settled Promise shared by every caller (it carries no value). */
+const RESOLVED: Promise<void> = Promise.resolve();
+const NOTHING = (): void => {};
+
 /** Bytes as a Uint8Array view, or null for anything else. */
 function asBytes(data: unknown): Uint8Array | null {
+  if (data === null || typeof data !== "object") return null;
   if (data instanceof Uint8Array) return data;
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
@@ -147,25 +152,30 @@ function stream<T>(subscribe: (push: (value: T) => void, end: () => void) => Uns
 /** A set of listeners; a listener that throws is reported and the others still run. */
 class Listeners<A extends unknown[]> {
   private readonly set = new Set<(...args: A) => void>();
+  /** The listeners as an array, made again after a change: emit calls those there were when it
+   *  began, without copying them each time. */
+  private list: ((...args: A) => void)[] | null = null;
   constructor(private readonly report: (error: unknown) => void) {}
   add(fn: (...args: A) => void): Unsubscribe {
     if (typeof fn !== "function") throw new TransomError("TRANSOM_ERROR_INVALID_ARGUMENT", "listener must be a function");
     this.set.add(fn);
+    this.list = null;
     return () => {
-      this.set.delete(fn);
+      if (this.set.delete(fn)) this.list = null;
     };
   }
   delete(fn: (...args: A) => void): void {
-    this.set.delete(fn);
+    if (this.set.delete(fn)) this.list = null;
   }
   get size(): number {
     return this.set.size;
   }
   emit(...args: A): void {
     if (this.set.size === 0) return;
-    for (const fn of Array.from(this.set)) {
+    const list = (this.list ??= Array.from(this.set));
+    for (let i = 0; i < list.length; i++) {
       try {
-        fn(...args);
+        list[i](...args);
       } catch (error) {
         this.report(error);
       }
@@ -173,6 +183,7 @@ class Listeners<A extends unknown[]> {
   }
   clear(): void {
     this.set.clear();
+    this.list = null;
   }
 }
 
@@ -319,6 +330,18 @@ export class App<S = AnyIpc> {
     return result.then((text) => JSON.parse(text));
   }
 
+  /** @internal Runs a command whose reply carries nothing wanted (not parsed). */
+  _exec(command: string): Promise<void> {
+    if (this.isClosed) return Promise.reject(new TransomError("TRANSOM_ERROR_CLOSED", "the app has been shut down"));
+    let result: string | Promise<string>;
+    try {
+      result = this._backend.run(command);
+    } catch (error) {
+      return Promise.reject(toTransomError(error));
+    }
+    return typeof result === "string" ? RESOLVED : result.then(NOTHING);
+  }
+
   /** @internal Runs a command and throws at once in-process (host mode: a Promise). */
   _runNow(command: string): string | Promise<string> {
     if (this.isClosed) throw new TransomError("TRANSOM_ERROR_CLOSED", "the app has been shut down");
@@ -330,29 +353,38 @@ export class App<S = AnyIpc> {
   }
 
   /** @internal Sends a message (JSON or bytes) to a post target. */
-  async _post(target: string, webview: number, channel: string, data: unknown): Promise<void> {
-    const quoted = checkName("channel", channel);
-    const bytes = asBytes(data);
-    if (bytes) {
-      if (target !== "webview") throw new TransomError("TRANSOM_ERROR_INVALID_ARGUMENT", "bytes go to a webview or to every webview, not to a window");
-      try {
-        await this._backend.postBytes(webview, channel, bytes);
-      } catch (error) {
-        throw toTransomError(error);
-      }
-      return;
+  _post(target: string, webview: number, channel: string, data: unknown): Promise<void> {
+    if (typeof channel !== "string" || channel.length === 0) {
+      return Promise.reject(new TransomError("TRANSOM_ERROR_INVALID_ARGUMENT", "channel must be a non-empty string"));
     }
-    const payload = toJson(data, "the payload");
+    const bytes = asBytes(data);
+    if (bytes) return this.postBytes(target, webview, channel, bytes);
+    let payload: string;
+    try {
+      payload = toJson(data, "the payload");
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const direct = this._backend.direct;
     if (direct && !this.isClosed) {
+      // In-process: the library takes it now (no command or reply JSON, no waiting).
       try {
         direct.post(target as "webview" | "window", webview, channel, payload);
       } catch (error) {
-        throw toTransomError(error);
+        return Promise.reject(toTransomError(error));
       }
-      return;
+      return RESOLVED;
     }
-    await this._run('{"cmd":"post","' + target + '":' + webview + ',"channel":' + quoted + ',"payload":' + payload + "}");
+    return this._exec('{"cmd":"post","' + target + '":' + webview + ',"channel":' + JSON.stringify(channel) + ',"payload":' + payload + "}");
+  }
+
+  private async postBytes(target: string, webview: number, channel: string, bytes: Uint8Array): Promise<void> {
+    if (target !== "webview") throw new TransomError("TRANSOM_ERROR_INVALID_ARGUMENT", "bytes go to a webview or to every webview, not to a window");
+    try {
+      await this._backend.postBytes(webview, channel, bytes);
+    } catch (error) {
+      throw toTransomError(error);
+    }
   }
 
   /** @internal A create command's reply gave `id`: its `*-created` (or `error`) event follows. */
@@ -702,7 +734,7 @@ export class App<S = AnyIpc> {
         }
         return;
       }
-      this._run('{"cmd":"reject","call":' + call + ',"message":' + JSON.stringify(message) + "}").catch(() => {});
+      this._exec('{"cmd":"reject","call":' + call + ',"message":' + JSON.stringify(message) + "}").catch(NOTHING);
     };
     const resolve = (value: unknown) => {
       let text: string;
@@ -724,7 +756,7 @@ export class App<S = AnyIpc> {
         }
         return;
       }
-      this._run('{"cmd":"resolve","call":' + call + ',"value":' + text + "}").catch(failed);
+      this._exec('{"cmd":"resolve","call":' + call + ',"value":' + text + "}").catch(failed);
     };
     if (!fn) {
       reject("no handler named " + event.name);
