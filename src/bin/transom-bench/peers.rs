@@ -103,8 +103,8 @@ pub fn backends(root: &Path) -> Vec<Backend> {
         out.push(b);
     }
 
-    // transom's JavaScript package (bindings/js) in Node, Bun and Deno, in-process, with the
-    // release builds of libtransom, the Node addon and transom-host.
+    // transom's JavaScript package (bindings/js) in Node, Bun and Deno, in-process and through
+    // transom-host, with the release builds of libtransom, the Node addon and transom-host.
     let js = root.join("bindings/js");
     let release = root.join("target/release");
     let js_worker = bench.join("workers/transom_js_worker.mjs").display().to_string();
@@ -117,30 +117,47 @@ pub fn backends(root: &Path) -> Vec<Backend> {
     let node_bin = which("node").unwrap_or_else(|| "node".into());
     let bun_bin = peers.join("node_modules/bun/bin/bun.exe");
     let deno_bin = peers.join("node_modules/.bin/deno");
-    for (key, label, program, mut args, entry, how) in [
-        ("js_node", "transom, JS package (Node)", node_bin, vec![], "dist/index.js", "the Node addon (napi-rs)"),
-        ("js_bun", "transom, JS package (Bun)", bun_bin, vec![], "dist/index.js", "bun:ffi on libtransom"),
-        ("js_deno", "transom, JS package (Deno)", deno_bin, vec!["run".to_owned(), "-A".to_owned()], "mod.ts", "Deno.dlopen on libtransom"),
-    ] {
-        args.push(js_worker.clone());
-        let mut env = native.clone();
-        env.push(("BENCH_TRANSOM_JS".to_owned(), js.join(entry).display().to_string()));
-        let mut b = backend(
-            key,
-            label,
-            format!("bindings/js from this checkout, start({{mode: \"in-process\"}}): {how}; app.on(\"message\") / app.handle callbacks, view.send / view.invoke, bytes as Uint8Array"),
-            program.clone(),
-            args,
-            env,
-        );
-        if !js.join(entry).is_file() {
-            b.skipped = Some(format!("bindings/js/{entry} is not in this checkout"));
-        } else if !program.is_file() {
-            b.skipped = Some(format!("{} is not installed (scripts/bench.sh installs it)", program.display()));
-        } else if key == "js_node" && !release.join("libtransom_node.so").is_file() {
-            b.skipped = Some("the Node addon is not built (cargo build --release -p transom-node)".into());
+    let runtimes = [
+        ("node", "Node", node_bin, vec![], "dist/index.js", "the Node addon (napi-rs)"),
+        ("bun", "Bun", bun_bin, vec![], "dist/index.js", "bun:ffi on libtransom"),
+        ("deno", "Deno", deno_bin, vec!["run".to_owned(), "-A".to_owned()], "mod.ts", "Deno.dlopen on libtransom"),
+    ];
+    for host_mode in [false, true] {
+        for (runtime, name, program, runtime_args, entry, how) in runtimes.clone() {
+            let (key, label, mode, how) = if host_mode {
+                (
+                    format!("js_{runtime}_host"),
+                    format!("transom, JS package ({name}, transom-host)"),
+                    "host",
+                    "a transom-host child, JSON lines over its stdin/stdout (base64 for bytes)",
+                )
+            } else {
+                (format!("js_{runtime}"), format!("transom, JS package ({name})"), "in-process", how)
+            };
+            let mut args = runtime_args;
+            args.push(js_worker.clone());
+            let mut env = native.clone();
+            env.push(("BENCH_TRANSOM_JS".to_owned(), js.join(entry).display().to_string()));
+            env.push(("BENCH_MODE".to_owned(), mode.to_owned()));
+            let mut b = backend(
+                &key,
+                &label,
+                format!("bindings/js from this checkout, start({{mode: \"{mode}\"}}): {how}; app.on(\"message\") / app.handle callbacks, view.send / view.invoke, bytes as Uint8Array"),
+                program.clone(),
+                args,
+                env,
+            );
+            if !js.join(entry).is_file() {
+                b.skipped = Some(format!("bindings/js/{entry} is not in this checkout"));
+            } else if !program.is_file() {
+                b.skipped = Some(format!("{} is not installed (scripts/bench.sh installs it)", program.display()));
+            } else if host_mode && !release.join("transom-host").is_file() {
+                b.skipped = Some("transom-host is not built (cargo build --release --bin transom-host)".into());
+            } else if !host_mode && runtime == "node" && !release.join("libtransom_node.so").is_file() {
+                b.skipped = Some("the Node addon is not built (cargo build --release -p transom-node)".into());
+            }
+            out.push(b);
         }
-        out.push(b);
     }
 
     // webview-napi on Node.

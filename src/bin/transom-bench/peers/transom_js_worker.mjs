@@ -1,6 +1,7 @@
 // transom-bench worker for transom's JavaScript package (bindings/js), one file for Node, Bun and
-// Deno: `start()` in-process (the Node addon, bun:ffi, Deno.dlopen), app-level `on("message")`/`handle` for
-// what pages send, `view.send`/`view.invoke` the other way, bytes as Uint8Array both ways.
+// Deno: `start()` in the mode BENCH_MODE names (default in-process: the Node addon, bun:ffi,
+// Deno.dlopen; host: a transom-host child), app-level `on("message")`/`handle` for what pages
+// send, `view.send`/`view.invoke` the other way, bytes as Uint8Array both ways.
 // BENCH_TRANSOM_JS: the package's entry (dist/index.js, or mod.ts for Deno); BENCH_PAGE: the page.
 // Speaks transom-bench's task protocol: one JSON task per stdin line, "@@ {json}" replies.
 import fs from "node:fs";
