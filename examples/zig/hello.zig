@@ -182,7 +182,7 @@ pub fn main(init: std.process.Init) !u8 {
         return 1;
     };
     defer app.deinit();
-    try app.handle("system_info"); // the one call this demo's page may make
+    try app.handleName("system_info"); // the one call this demo's page may make
     const window = try app.createWindow(.{ .title = "transom hello (Zig)", .width = 720, .height = 520 });
     const webview = try window.createWebview(.{ .html = page });
     std.debug.print("hello: transom {s}, window {d}, webview {d}\n", .{ transom.version(), window.id, webview.id });

@@ -148,7 +148,11 @@ pub const WindowOptions = struct {
     visible: ?bool = null,
     always_on_top: ?bool = null,
     maximized: ?bool = null,
+    /// Minimized (iconified); `false` restores. The window manager carries it out.
+    minimized: ?bool = null,
     fullscreen: ?bool = null,
+    /// `"light"`, `"dark"` or `"system"`.
+    theme: ?[]const u8 = null,
     /// Creation only.
     transparent: ?bool = null,
     /// When true a close request only sends `close_requested`; the program decides.
@@ -165,6 +169,35 @@ pub const WebviewOptions = struct {
     user_agent: ?[]const u8 = null,
     /// `"#rrggbb"` or `"#rrggbbaa"`.
     background_color: ?[]const u8 = null,
+    /// A folder served at `transom://app/`.
+    assets: ?[]const u8 = null,
+    /// The assets' Content-Security-Policy (`""`: none).
+    csp: ?[]const u8 = null,
+    /// `true`: what `assets` has no file for comes as `asset_request` events (`App.respondAsset`).
+    assets_handler: ?bool = null,
+    /// `false`: no `window.host` at all.
+    bridge: ?bool = null,
+    /// More origins whose pages get `window.host` (`"https://*.example.com"`, `"null"`, `"*"`).
+    allowed_origins: ?[]const []const u8 = null,
+    /// `true`: pages may download files (`download_started`, `download_finished`).
+    downloads: ?bool = null,
+    download_folder: ?[]const u8 = null,
+    /// The webview's rectangle in the window (all four, logical pixels); without it, it fills.
+    x: ?f64 = null,
+    y: ?f64 = null,
+    width: ?f64 = null,
+    height: ?f64 = null,
+    fill: ?bool = null,
+};
+
+/// Properties of `Webview.set`: a rectangle (all four) or `fill`, and `visible`.
+pub const WebviewProps = struct {
+    x: ?f64 = null,
+    y: ?f64 = null,
+    width: ?f64 = null,
+    height: ?f64 = null,
+    fill: ?bool = null,
+    visible: ?bool = null,
 };
 
 /// `value` as JSON text, owned by the caller.
@@ -268,8 +301,9 @@ pub const App = struct {
 
     /// Lets pages call `name` with `host.invoke(name, ...)` (`transom_handle`): only registered
     /// names reach the program as `invoke` events; page calls to any other name are refused in
-    /// the page with "no handler named NAME". The list belongs to the app. Any thread.
-    pub fn handle(self: App, name: []const u8) CallError!void {
+    /// the page with "no handler named NAME". The list belongs to the app. Any thread. (Named
+    /// `handleName`, as `handle` is the C handle field.)
+    pub fn handleName(self: App, name: []const u8) CallError!void {
         const z = try dupeZ(self.allocator, name);
         defer self.allocator.free(z);
         return check(c.transom_handle(self.handle, z.ptr));
@@ -277,10 +311,18 @@ pub const App = struct {
 
     /// Takes `name` off the handler allow-list (`transom_unhandle`); `error.NotFound` when it
     /// was not registered.
-    pub fn unhandle(self: App, name: []const u8) CallError!void {
+    pub fn unhandleName(self: App, name: []const u8) CallError!void {
         const z = try dupeZ(self.allocator, name);
         defer self.allocator.free(z);
         return check(c.transom_unhandle(self.handle, z.ptr));
+    }
+
+    /// Answers an `asset_request` event (`transom_asset_respond`): HTTP `status`, `headers_json`
+    /// (a JSON object of strings, or null) and `body` (copied).
+    pub fn respondAsset(self: App, request: u64, status: u16, headers_json: ?[]const u8, body: []const u8) CallError!void {
+        const headers = if (headers_json) |h| try dupeZ(self.allocator, h) else null;
+        defer if (headers) |h| self.allocator.free(h);
+        return check(c.transom_asset_respond(self.handle, request, status, if (headers) |h| h.ptr else null, body.ptr, body.len));
     }
 
     /// Answers a page's call (the `call` of an `invoke` event): its Promise resolves with
@@ -498,6 +540,15 @@ pub const Webview = struct {
         return self.invoke(name, json, timeout_ms);
     }
 
+    /// Moves, resizes, shows or hides the webview (`transom_webview_set`).
+    pub fn set(self: Webview, props: WebviewProps) CallError!void {
+        const json = try stringifyAlloc(self.app.allocator, props);
+        defer self.app.allocator.free(json);
+        const z = try dupeZ(self.app.allocator, json);
+        defer self.app.allocator.free(z);
+        return check(c.transom_webview_set(self.app.handle, self.id, z.ptr));
+    }
+
     /// Runs `script` in the page's main frame (its value is not reported: use `invoke`).
     pub fn eval(self: Webview, script: []const u8) CallError!void {
         const z = try dupeZ(self.app.allocator, script);
@@ -660,6 +711,19 @@ pub const StateChanged = struct {
     webview: u64 = 0,
 };
 pub const InvokeCancelled = struct { window: u64 = 0, webview: u64, call: u64, reason: []const u8 = "" };
+/// A page requested `transom://app/…` for the program to answer (`App.respondAsset`); a request
+/// body is in `Event.bytes`.
+pub const AssetRequest = struct {
+    window: u64 = 0,
+    webview: u64,
+    request: u64,
+    method: []const u8 = "GET",
+    path: []const u8 = "/",
+    headers: std.json.Value = .null,
+    bytes: ?u64 = null,
+};
+pub const Download = struct { window: u64 = 0, webview: u64, url: []const u8 = "", path: ?[]const u8 = null, ok: ?bool = null };
+pub const UrlEvent = struct { window: u64 = 0, webview: u64, url: []const u8 = "" };
 
 /// An event's content, parsed from its JSON (docs/protocol.md, "Events"). The tag is the JSON
 /// `type` with `-` as `_`; `other` holds the `type` of an event this binding does not know.
@@ -686,6 +750,11 @@ pub const Data = union(enum) {
     channel_ready: ChannelReady,
     state_changed: StateChanged,
     invoke_cancelled: InvokeCancelled,
+    navigation_blocked: UrlEvent,
+    asset_request: AssetRequest,
+    download_started: Download,
+    download_finished: Download,
+    download_blocked: UrlEvent,
     other: []const u8,
 };
 

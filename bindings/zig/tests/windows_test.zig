@@ -92,11 +92,11 @@ const Fixture = struct {
     fn init() !Fixture {
         const app = try transom.App.init(testing.allocator, .{});
         errdefer app.deinit();
-        try app.handle("add");
-        try app.handle("fail");
-        try app.handle("unlisted");
-        try app.unhandle("unlisted");
-        try testing.expectError(error.NotFound, app.unhandle("unlisted"));
+        try app.handleName("add");
+        try app.handleName("fail");
+        try app.handleName("unlisted");
+        try app.unhandleName("unlisted");
+        try testing.expectError(error.NotFound, app.unhandleName("unlisted"));
         const window = try app.createWindow(.{ .title = "transom zig test", .width = 480, .height = 320 });
         const webview = try window.createWebview(.{ .html = page });
         var ready = try waitFor(app, .{ .tag = .message, .channel = "ready" });
@@ -304,7 +304,8 @@ test "bad input gives the right error" {
     try testing.expectError(error.NotFound, f.app.window(987654321).close());
     try testing.expectError(error.NotFound, f.app.webview(987654321).post("tick", "1"));
     try testing.expectError(error.InvalidArgument, f.webview.navigate("not a url"));
-    try testing.expectError(error.Unsupported, f.window.createWebview(.{}));
+    try testing.expectError(error.InvalidArgument, f.window.createWebview(.{ .x = 5 }));
+    try testing.expectError(error.InvalidArgument, f.window.createWebview(.{ .allowed_origins = &.{"example.com"} }));
     try testing.expectError(error.NotFound, f.app.getState(testing.allocator, "never-set"));
 
     // Too large for a small app.
@@ -382,4 +383,25 @@ test "event callback" {
     try testing.expect(seen.parsed_ok.load(.acquire));
     try app.clearEventCallback();
     try app.shutdown();
+}
+
+test "a program-served page in a second webview, placed and moved" {
+    const app = try transom.App.init(testing.allocator, .{});
+    defer app.deinit();
+    const window = try app.createWindow(.{ .title = "zig assets", .width = 480, .height = 320 });
+    _ = try window.createWebview(.{ .html = "<p>first</p>" });
+    const second = try window.createWebview(.{ .assets_handler = true, .x = 10, .y = 10, .width = 200, .height = 100 });
+    var request = try waitFor(app, .{ .tag = .asset_request });
+    defer request.deinit();
+    try testing.expectEqualStrings("/", request.data.asset_request.path);
+    try testing.expectEqual(second.id, request.data.asset_request.webview);
+    const page_html = "<script>host.send('served', {w: innerWidth, h: innerHeight})</script>";
+    try app.respondAsset(request.data.asset_request.request, 200, "{\"content-type\":\"text/html\"}", page_html);
+    try testing.expectError(error.NotFound, app.respondAsset(request.data.asset_request.request, 200, null, ""));
+    var served = try waitFor(app, .{ .tag = .message, .channel = "served" });
+    defer served.deinit();
+    try testing.expectEqual(@as(i64, 200), served.data.message.payload.object.get("w").?.integer);
+    try second.set(.{ .visible = false });
+    try second.set(.{ .fill = true, .visible = true });
+    try testing.expectError(error.InvalidArgument, second.set(.{ .x = 1 }));
 }
