@@ -33,10 +33,13 @@ macOS.
 Threads: every method may be called from any thread. Callbacks (``on``, ``on_event``,
 ``handle``) run one at a time, in event order, on a thread of the App named
 ``transom-callbacks`` -- or, when the App is bound to an asyncio loop (made inside a running loop,
-or given ``loop=``), on that loop's thread. Coroutine functions are accepted everywhere a callback
-is: they run on the App's loop, or on a private loop thread ``transom-asyncio`` when the App has
-none. Events are read on ``transom-events`` (in-process), on the bound loop through
-``loop.add_reader`` (in-process with a loop: no thread), or on ``transom-host-reader`` (host mode).
+or given ``loop=``), on that loop's thread. In process the App has two such threads, which also
+read the events: the one that read an event runs its callbacks at once, and the other takes the
+reading over while a callback waits or runs long. Coroutine functions are accepted everywhere a
+callback is: they run on the App's loop, or on a private loop thread ``transom-asyncio`` when the
+App has none. Events are read on the ``transom-callbacks`` threads (in-process), on the bound loop
+through ``loop.add_reader`` (in-process with a loop: no thread), or on ``transom-host-reader``
+(host mode).
 
 See README.md beside this package for the details.
 """

@@ -35,6 +35,7 @@ from ._dispatch import (
     Dispatcher,
     EventStream,
     Executor,
+    InlineExecutor,
     LoopExecutor,
     PrivateLoop,
     ThreadExecutor,
@@ -46,7 +47,7 @@ from ._errors import (
     NotFoundError,
     UnsupportedError,
 )
-from ._json import as_bytes, check_text, encode
+from ._json import RawJson, as_bytes, check_text, encode
 from ._state import SharedState, check_key
 
 __all__ = ["App", "Window", "Webview", "Event", "MODES"]
@@ -181,7 +182,10 @@ class _EventTarget:
             listeners.remove(fn)
 
     def _listeners_for(self, type: str) -> List[Callable[[Event], Any]]:  # noqa: A002
-        return self._event_listeners.get(type, []) + self._event_listeners.get(None, [])
+        listeners = self._event_listeners
+        if not listeners:
+            return []
+        return listeners.get(type, []) + listeners.get(None, [])
 
 
 class Webview(_EventTarget):
@@ -236,7 +240,9 @@ class Webview(_EventTarget):
                 bytes (``transom_post_bytes``; base64 over the host's pipe), the page's listeners
                 get a ``Uint8Array``.
 
-        Thread: any.
+        Thread: any. In host mode it does not wait for the host's reply (messages are pipelined):
+        an error the host reports later is logged and raised by the next ``send`` to this webview,
+        which then sends nothing.
 
         Raises:
             InvalidArgumentError: bad channel. InvalidJsonError: ``data`` is not JSON.
@@ -244,11 +250,15 @@ class Webview(_EventTarget):
             ClosedError: the app is closed. HostCrashedError: host mode, the host is restarting.
         """
         channel = _check_id_text(channel, "channel")
+        webview_id = self._check()
+        if self._closed and not self.app._closed:
+            # Known here already (host mode does not wait for the core's answer to a message).
+            raise NotFoundError(f"no open webview with id {webview_id}")
         raw = as_bytes(data)
         if raw is not None:
-            self.app._backend.post_bytes(self._check(), channel, raw)
+            self.app._backend.post_bytes(webview_id, channel, raw)
         else:
-            self.app._backend.post(self._check(), channel, encode(data))
+            self.app._backend.post(webview_id, channel, encode(data), isinstance(data, RawJson))
 
     @overload
     def on(self, channel: str) -> Callable[[F], F]: ...
@@ -643,8 +653,10 @@ class Window(_EventTarget):
         channel = _check_id_text(channel, "channel")
         raw = as_bytes(data)
         window_id = self._check()
+        if self._closed and not self.app._closed:
+            raise NotFoundError(f"no open window with id {window_id}")
         if raw is None:
-            self.app._backend.post_window(window_id, channel, encode(data))
+            self.app._backend.post_window(window_id, channel, encode(data), isinstance(data, RawJson))
             return
         if self._closed:
             raise NotFoundError(f"no open window with id {window_id}")
@@ -782,7 +794,16 @@ class App(_EventTarget):
         self._closing_lock = threading.Lock()
         self._closing = False
         self._private_loop = PrivateLoop()
-        self._executor: Executor = LoopExecutor(loop) if loop is not None else ThreadExecutor()
+        # Callbacks: on the bound loop; in process, on the threads that read the events
+        # (InlineExecutor); in host mode, on a thread of their own (the reader thread must stay
+        # free to read the replies that callbacks wait for).
+        self._executor: Executor
+        if loop is not None:
+            self._executor = LoopExecutor(loop)
+        elif mode == "in-process":
+            self._executor = InlineExecutor()
+        else:
+            self._executor = ThreadExecutor()
         self._dispatcher = Dispatcher(self, self._executor, self._private_loop)
         backend: Backend
         try:
@@ -807,7 +828,7 @@ class App(_EventTarget):
             raise
         self._backend: Backend = backend
         self.mode: str = mode
-        backend.start(self._dispatcher, loop)
+        backend.start(self._dispatcher, loop, self._executor)
         _live_apps.add(self)
 
     def __repr__(self) -> str:
@@ -857,6 +878,7 @@ class App(_EventTarget):
                 f"{what} would wait for an answer that only this thread can deliver; {instead} "
                 "on the App's event loop"
             )
+        self._executor.before_wait()
 
     # ---- registry (internal) -------------------------------------------------------------------
 
@@ -910,12 +932,13 @@ class App(_EventTarget):
         return Event(kind, data, window, webview)
 
     def _event_callbacks(self, event: Event) -> List[Callable[[Event], Any]]:
-        callbacks = []
-        if event.webview is not None:
+        callbacks: List[Callable[[Event], Any]] = []
+        if event.webview is not None and event.webview._event_listeners:
             callbacks += event.webview._listeners_for(event.type)
-        if event.window is not None:
+        if event.window is not None and event.window._event_listeners:
             callbacks += event.window._listeners_for(event.type)
-        callbacks += self._listeners_for(event.type)
+        if self._event_listeners:
+            callbacks += self._listeners_for(event.type)
         return callbacks
 
     def _forget_webview(self, webview: Webview) -> None:
@@ -1038,7 +1061,7 @@ class App(_EventTarget):
         if raw is not None:
             self._backend.post_bytes(0, channel, raw)
         else:
-            self._backend.post(0, channel, encode(data))
+            self._backend.post(0, channel, encode(data), isinstance(data, RawJson))
 
     @overload
     def on_channel(self, name: str) -> Callable[[F], F]: ...

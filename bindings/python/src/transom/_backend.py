@@ -48,9 +48,10 @@ class Backend(abc.ABC):
     mode: str = ""
 
     @abc.abstractmethod
-    def start(self, sink: EventSink, loop: Optional[asyncio.AbstractEventLoop]) -> None:
+    def start(self, sink: EventSink, loop: Optional[asyncio.AbstractEventLoop], executor: Any = None) -> None:
         """Starts event delivery to ``sink``; with ``loop``, through that loop where the backend
-        can (in-process: ``add_reader`` on the core's event fd)."""
+        can (in-process: ``add_reader`` on the core's event fd). ``executor``: the App's callback
+        executor; in process an :class:`transom._dispatch.InlineExecutor` is given the reading."""
 
     @property
     @abc.abstractmethod
@@ -76,7 +77,10 @@ class Backend(abc.ABC):
     def webview_navigate(self, webview: int, url: str) -> None: ...
 
     @abc.abstractmethod
-    def post(self, webview: int, channel: str, payload_json: str) -> None: ...
+    def post(self, webview: int, channel: str, payload_json: str, raw: bool = True) -> None:
+        """Posts JSON text to ``webview`` (0: every webview). ``raw``: the text is the caller's
+        (:class:`transom.RawJson`), not checked as JSON yet; False for text this package encoded.
+        The host backend does not wait for the reply (see :mod:`transom._host`)."""
 
     @abc.abstractmethod
     def invoke(self, webview: int, name: str, args_json: str, timeout_ms: int) -> int: ...
@@ -92,7 +96,7 @@ class Backend(abc.ABC):
         """Rejects a page's call; ``wait`` as in :meth:`resolve`."""
 
     @abc.abstractmethod
-    def post_window(self, window: int, channel: str, payload_json: str) -> None:
+    def post_window(self, window: int, channel: str, payload_json: str, raw: bool = True) -> None:
         """Posts to the webview of ``window`` (``transom_post_window``, ``post`` with ``window``)."""
 
     @abc.abstractmethod

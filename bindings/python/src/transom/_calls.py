@@ -175,7 +175,9 @@ class PageCall:
         self.name: str = name
         self.args: List[Any] = args
         self.webview: Optional[Webview] = webview
-        self._cancelled = threading.Event()
+        #: Made when first waited for (wait_cancelled); most calls are answered without.
+        self._cancelled_event: Optional[threading.Event] = None
+        self._is_cancelled = False
         self._reason: Optional[str] = None
         self._lock = threading.Lock()
         self._task: "Optional[asyncio.Task[Any]]" = None
@@ -188,7 +190,7 @@ class PageCall:
     @property
     def cancelled(self) -> bool:
         """Whether the page gave up on the call (or the app ended, or the host crashed)."""
-        return self._cancelled.is_set()
+        return self._is_cancelled
 
     @property
     def cancel_reason(self) -> Optional[str]:
@@ -199,14 +201,24 @@ class PageCall:
     def wait_cancelled(self, timeout: Optional[float] = None) -> bool:
         """Blocks until the call is cancelled or ``timeout`` seconds passed; returns
         :attr:`cancelled`."""
-        return self._cancelled.wait(timeout)
+        with self._lock:
+            if self._is_cancelled:
+                return True
+            if self._cancelled_event is None:
+                self._cancelled_event = threading.Event()
+            event = self._cancelled_event
+        if self.webview is not None:
+            self.webview.app._executor.before_wait()
+        return event.wait(timeout)
 
     def _cancel(self, reason: str) -> None:
         with self._lock:
-            if self._cancelled.is_set():
+            if self._is_cancelled:
                 return
             self._reason = reason
-            self._cancelled.set()
+            self._is_cancelled = True
+            if self._cancelled_event is not None:
+                self._cancelled_event.set()
             task, loop = self._task, self._loop
         if task is not None and loop is not None:
             try:
@@ -217,7 +229,7 @@ class PageCall:
     def _attach(self, task: "asyncio.Task[Any]", loop: asyncio.AbstractEventLoop) -> bool:
         """Records the task running the handler; returns False if the call is cancelled already."""
         with self._lock:
-            if self._cancelled.is_set():
+            if self._is_cancelled:
                 return False
             self._task, self._loop = task, loop
             return True

@@ -206,6 +206,7 @@ class Channel:
                     left = None if deadline is None else deadline - time.monotonic()
                     if left is not None and left <= 0:
                         raise TimeoutError(f"channel {self.name!r}: the page did not catch up within {timeout:g} s")
+                    self.app._executor.before_wait()
                     self._cond.wait(left)
 
     async def send_async(self, data: Any = None, timeout: Optional[float] = None) -> None:
@@ -255,6 +256,7 @@ class Channel:
                 left = None if deadline is None else deadline - time.monotonic()
                 if left is not None and left <= 0:
                     raise TimeoutError(f"channel {self.name!r}: no message within {timeout:g} s")
+                self.app._executor.before_wait()
                 self._cond.wait(left)
 
     async def recv_async(self, timeout: Optional[float] = None) -> Any:

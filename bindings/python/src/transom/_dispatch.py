@@ -4,7 +4,9 @@ callbacks and event streams, and the executors that run user callbacks.
 Threads (see the package docs): the backend calls :meth:`Dispatcher.deliver` on its event thread
 (or on the asyncio loop). The dispatcher does only quick bookkeeping there (completing futures,
 feeding streams, answering calls that have no handler) and hands every user function to the App's
-:class:`Executor`: a thread of its own (``transom-callbacks``) or the App's asyncio loop.
+:class:`Executor`: the App's asyncio loop; in process, the threads that read the events
+(:class:`InlineExecutor`, which runs them right after the routing); in host mode, a thread of its
+own (:class:`ThreadExecutor`, ``transom-callbacks``).
 
 To add a kind of event: add a method and an entry in ``Dispatcher._routes``. Channels
 (``channel-open``, ``channel-message``, ``channel-close``, ``channel-ready``), shared state
@@ -14,11 +16,13 @@ To add a kind of event: add a method and an entry in ``Dispatcher._routes``. Cha
 from __future__ import annotations
 
 import asyncio
+import collections
 import concurrent.futures
 import inspect
 import logging
 import queue
 import threading
+import time
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, List, Optional, Tuple
 
 from ._calls import PageCall, _current
@@ -37,7 +41,7 @@ from ._state import StateMirror
 if TYPE_CHECKING:  # pragma: no cover
     from ._app import App, Event
 
-__all__ = ["Dispatcher", "Executor", "ThreadExecutor", "LoopExecutor", "PrivateLoop", "EventStream", "AsyncEventStream"]
+__all__ = ["Dispatcher", "Executor", "ThreadExecutor", "InlineExecutor", "LoopExecutor", "PrivateLoop", "EventStream", "AsyncEventStream"]
 
 log = logging.getLogger("transom")
 
@@ -47,6 +51,10 @@ log = logging.getLogger("transom")
 
 class Executor:
     """Runs user functions one at a time, in the order submitted."""
+
+    def before_wait(self) -> None:
+        """Called on a thread about to wait for something that events bring (see
+        :class:`InlineExecutor`)."""
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> None:
         raise NotImplementedError
@@ -88,6 +96,174 @@ class ThreadExecutor(Executor):
         self._queue.put(None)
         if not self.is_current():
             self._thread.join(10)
+
+
+class InlineExecutor(Executor):
+    """In-process without an asyncio loop: the threads that read events run the callbacks too.
+
+    Two daemon threads, both named ``transom-callbacks``, share two roles. The *reader* blocks in
+    ``transom_event_next`` (the GIL released), routes what comes and then runs the callbacks it
+    called for itself, at once: no hand-over to another thread, which would cost two thread
+    wake-ups and two GIL hand-overs per event. The other thread waits. So that a callback that
+    takes long or waits for an answer does not stop event reading (other threads' ``invoke`` and
+    event streams, or the answer that callback waits for), the waiting thread takes the reader role
+    over when the reader's current callback has run for :data:`STEAL_AFTER` seconds, and at once
+    when a callback is about to wait through the package (:meth:`before_wait`: ``invoke``,
+    ``call.result()``, channel ``send``/``recv``, ``EventStream.get``). The callbacks of the events
+    read meanwhile queue behind the running one. Whichever thread runs them, callbacks run one at
+    a time, in the order they were submitted.
+
+    While callbacks run, the waiting thread looks every :data:`STEAL_AFTER` seconds; after
+    :data:`LINGER` seconds without a callback it sleeps until told: an idle app costs nothing.
+    """
+
+    #: Seconds a callback may run on the reader before the other thread takes over reading.
+    STEAL_AFTER = 0.01
+    #: Seconds without callbacks after which the waiting thread stops looking.
+    LINGER = 1.0
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)
+        self._queue: "collections.deque[Tuple[Callable[..., Any], Tuple[Any, ...]]]" = collections.deque()
+        self._threads: List[threading.Thread] = []
+        self._reader: Optional[threading.Thread] = None
+        self._runner: Optional[threading.Thread] = None
+        #: When the running callback started (monotonic), 0.0 between callbacks.
+        self._started = 0.0
+        self._last = 0.0
+        #: Whether the waiting thread looks periodically (else it sleeps until notified).
+        self._watching = False
+        self._stopped = False
+        self._read: Optional[Callable[[], bool]] = None
+        #: Set when no thread will read events again (the stream ended or the executor closed).
+        self.reading_done = threading.Event()
+
+    def start(self, read: Callable[[], bool]) -> None:
+        """Starts the two threads. ``read()`` blocks for the next events and hands them to the
+        dispatcher (which submits callbacks here); it returns False when the stream has ended."""
+        self._read = read
+        for _ in range(2):
+            thread = threading.Thread(target=self._loop, name="transom-callbacks", daemon=True)
+            self._threads.append(thread)
+        self._reader = self._threads[0]
+        for thread in self._threads:
+            thread.start()
+
+    def owns_current_thread(self) -> bool:
+        """Whether the calling thread is one of the two threads."""
+        return threading.current_thread() in self._threads
+
+    def _loop(self) -> None:
+        me = threading.current_thread()
+        read = self._read
+        assert read is not None
+        while True:
+            role = self._next_role(me)
+            if role == _STOP:
+                return
+            if role == _READ:
+                try:
+                    alive = read()
+                except BaseException:  # pragma: no cover - read() catches what it can
+                    log.exception("transom: reading events failed")
+                    alive = False
+                if not alive:
+                    with self._lock:
+                        self._stopped = True
+                        self._reader = None
+                        self._cond.notify_all()
+                    self.reading_done.set()
+            self._run_queue(me)
+
+    def _next_role(self, me: threading.Thread) -> int:
+        with self._lock:
+            while True:
+                if self._stopped:
+                    return _RUN if self._queue and self._runner is None else _STOP
+                if self._reader is me:
+                    return _READ
+                if self._queue and self._runner is None:
+                    return _RUN
+                now = time.monotonic()
+                reader = self._reader
+                if reader is not None and self._runner is reader and self._started:
+                    left = self._started + self.STEAL_AFTER - now
+                    if left <= 0:
+                        # The reader has been in one callback for too long: read in its place.
+                        self._reader = me
+                        return _READ
+                    self._watching = True
+                    self._cond.wait(left)
+                elif now - self._last < self.LINGER:
+                    self._watching = True
+                    self._cond.wait(self.STEAL_AFTER)
+                else:
+                    self._watching = False
+                    self._cond.wait()
+
+    def _run_queue(self, me: threading.Thread) -> None:
+        """Runs queued functions until none is left, unless another thread is running them."""
+        lock, queue = self._lock, self._queue
+        with lock:
+            if self._runner is not None or not queue:
+                return
+            self._runner = me
+        while True:
+            with lock:
+                if not queue:
+                    self._runner = None
+                    self._started = 0.0
+                    return
+                fn, args = queue.popleft()
+                self._started = self._last = time.monotonic()
+                if not self._watching and self._reader is me:
+                    self._watching = True
+                    self._cond.notify()
+            try:
+                fn(*args)
+            except BaseException:  # a user callback must not end the thread
+                log.exception("transom: an event callback raised")
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> None:
+        with self._lock:
+            self._queue.append((fn, args))
+            # Submitted from elsewhere while no thread runs callbacks (the reader may be blocked
+            # in transom_event_next): the other thread runs it.
+            if self._runner is None and threading.current_thread() not in self._threads:
+                self._cond.notify()
+
+    def is_current(self) -> bool:
+        return self._runner is threading.current_thread()
+
+    def before_wait(self) -> None:
+        """Called by a package function about to wait for something that events bring: if the
+        calling thread is the reader (a callback running on it), the other thread reads from now
+        on."""
+        me = threading.current_thread()
+        if self._reader is not me:
+            return
+        with self._lock:
+            if self._reader is me and not self._stopped:
+                others = [t for t in self._threads if t is not me]
+                if others:
+                    self._reader = others[0]
+                    self._cond.notify_all()
+
+    def close(self) -> None:
+        """Stops the threads once the queue is empty (they stop reading when the stream ends).
+        What is still queued when they are gone runs on the calling thread."""
+        with self._lock:
+            self._stopped = True
+            self._cond.notify_all()
+        me = threading.current_thread()
+        for thread in self._threads:
+            if thread is not me:
+                thread.join(10)
+        self._run_queue(me)
+
+
+_READ, _RUN, _STOP = 0, 1, 2
 
 
 class LoopExecutor(Executor):
@@ -159,6 +335,8 @@ class PrivateLoop:
 # ---- event streams ------------------------------------------------------------------------------
 
 _END = object()
+#: Results that are certainly not awaitable (skips inspect.isawaitable for them).
+_PLAIN = frozenset((type(None), bool, int, float, str, list, dict, tuple, bytes))
 
 
 def _matches(types: Tuple[str, ...], event: "Event") -> bool:
@@ -196,6 +374,8 @@ class EventStream:
         """
         if self._done:
             raise ClosedError("the app is closed and every event was taken")
+        if timeout is None or timeout > 0:
+            self._app._executor.before_wait()
         try:
             item = self._queue.get(timeout=timeout)
         except queue.Empty:
@@ -478,7 +658,7 @@ class Dispatcher:
             return
         finally:
             _current.reset(token)
-        if inspect.isawaitable(result):
+        if type(result) not in _PLAIN and inspect.isawaitable(result):
             self._run_coroutine(result, lambda value: self._answer(call, True, value),
                                 lambda error: self._answer(call, False, _error_message(error)),
                                 page_call)
@@ -542,7 +722,7 @@ class Dispatcher:
         except Exception:
             log.exception("transom: listener %r raised", fn)
             return
-        if inspect.isawaitable(result):
+        if result is not None and type(result) not in _PLAIN and inspect.isawaitable(result):
             self._run_coroutine(result, None, lambda error: log.error(
                 "transom: listener %r raised", fn, exc_info=(type(error), error, error.__traceback__)))
 
@@ -771,10 +951,11 @@ class Dispatcher:
 
     def _publish(self, event: "Event") -> None:
         """Hands an event to the streams and the on_event callbacks."""
-        with self._lock:
-            subscribers = list(self._subscribers)
-        for stream in subscribers:
-            stream._put(event)
+        if self._subscribers:
+            with self._lock:
+                subscribers = list(self._subscribers)
+            for stream in subscribers:
+                stream._put(event)
         for fn in self._app._event_callbacks(event):
             self._executor.submit(self._run_listener, fn, (event,))
 

@@ -4,6 +4,15 @@ Commands are JSON lines on the child's stdin, each with a ``req`` number; replie
 its stdout in order, mixed with event lines. A daemon thread ``transom-host-reader`` reads stdout
 in chunks, hands replies to the waiting callers and events to the sink.
 
+Messages to pages (``post``: ``webview.send``, ``window.send``, ``app.broadcast``) do not wait for
+their reply: they are pipelined like the writes of a socket. What the core would refuse at once
+is checked here first (the app is closed, the host is restarting, the payload is over
+``max_message_bytes``, :class:`transom.RawJson` text is not JSON), so those errors still raise
+from the call. An error reply that comes later (a webview closed before the program heard of it)
+is logged on the ``transom`` logger and raised by the next message to the same webview or window
+(that message is not sent). Commands whose reply carries something (ids, values) or decides what
+the caller does next (``channel.send`` refused for backpressure) wait for it.
+
 Supervision: when the host dies (its stdout closes) while the app is open, every caller waiting
 for a reply gets :class:`transom.HostCrashedError` at once, the sink is told (``host_crashed``:
 the App then fails its pending invokes and forgets the host's windows), and a new host is started
@@ -30,14 +39,17 @@ from ._backend import Backend, EventSink
 from ._errors import (
     ClosedError,
     HostCrashedError,
+    InvalidArgumentError,
     InvalidUtf8Error,
     LibraryNotFoundError,
     PlatformError,
     TimeoutError,
+    TooLargeError,
     TransomError,
     UnsupportedError,
     error_for_code,
 )
+from ._json import check_json
 from ._library import find_host
 
 __all__ = ["HostBackend", "STABLE_SECONDS", "PROTOCOL"]
@@ -52,6 +64,11 @@ STABLE_SECONDS = 30.0
 START_TIMEOUT = 20.0
 #: How long a command waits for its reply (the host answers at once, except shutdown: <= 10 s).
 REPLY_TIMEOUT = 30.0
+#: Bytes asked of the pipe in one read; more while a long line is coming.
+_READ = 1 << 16
+_BIG_READ = 1 << 20
+#: The core's default ``max_message_bytes``.
+_DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 #: A harmless first command: a post to every webview of an app that has none. Its reply proves the
 #: host's app started (the host reads commands only after that).
 _PROBE = '"cmd":"post","webview":0,"channel":"transom.probe","payload":null'
@@ -73,18 +90,29 @@ class _Waiter:
         self.event.set()
 
 
+#: In a process's ``waiters``: the reply of a command nobody waits for and whose errors are only
+#: logged (resolve, reject, channel.close answered from the event thread).
+_DROP = -1 << 70
+
+
 class _Process:
-    """One host process and what belongs to it."""
+    """One host process and what belongs to it. ``waiters`` holds, in the order the commands were
+    written, a :class:`_Waiter` for each command a caller waits for, or an ``int`` for a command
+    nobody waits for: the key its error reply is kept under (see :meth:`HostBackend._post`), or
+    :data:`_DROP`."""
 
     def __init__(self, popen: "subprocess.Popen[bytes]", generation: int) -> None:
         self.popen = popen
         self.generation = generation
-        self.waiters: Deque[_Waiter] = collections.deque()
+        self.waiters: Deque[Any] = collections.deque()
         self.hello: Optional[Dict[str, Any]] = None
         self.hello_event = threading.Event()
         self.started_at = time.monotonic()
         self.reader: Optional[threading.Thread] = None
         self.version = ""
+        #: Set (under the write lock) once the reader saw the end of the host's stdout: nothing
+        #: more is written to this process.
+        self.dead = False
 
 
 class HostBackend(Backend):
@@ -104,7 +132,15 @@ class HostBackend(Backend):
         self._options = options_json
         self._delays = tuple(float(d) for d in restart_delays)
         self._lock = threading.Lock()
+        #: Orders the writes to the host's stdin with their entries in ``waiters`` (and guards
+        #: ``_req``). Never held while waiting for anything but the pipe; the reader never takes it
+        #: except when the host has died.
+        self._wlock = threading.Lock()
         self._req = 0
+        #: Error replies to messages nobody waited for, by target (webview id, or -window id):
+        #: raised by the next message to that target.
+        self._deferred: Dict[int, TransomError] = {}
+        self._max_bytes = _max_message_bytes(options_json)
         self._generation = 0
         self._proc: Optional[_Process] = None
         self._state = "starting"  # starting, up, down, closing, closed
@@ -193,45 +229,31 @@ class HostBackend(Backend):
         stdout = proc.popen.stdout
         assert stdout is not None
         fd = stdout.fileno()
-        pending = b""
+        read = os.read
+        # The start of a line whose end has not come yet. A bytearray grows in amortised constant
+        # time per byte: a line of 140 MB (100 MiB of bytes in base64) costs one pass, not one copy
+        # of everything so far per chunk.
+        pending = bytearray()
         while True:
             try:
-                chunk = os.read(fd, 1 << 16)
+                chunk = read(fd, _BIG_READ if len(pending) >= _BIG_READ else _READ)
             except OSError:
                 chunk = b""
             if not chunk:
                 break
-            pending += chunk
-            if b"\n" not in chunk:
+            end = chunk.rfind(b"\n")
+            if end < 0:
+                pending += chunk
                 continue
-            *lines, pending = pending.split(b"\n")
-            events: List[Dict[str, Any]] = []
-            for line in lines:
-                line = line.strip()
-                if not line:
-                    continue
-                try:
-                    message = json.loads(line)
-                except ValueError:
-                    log.error("transom: transom-host wrote a line that is not JSON: %r", line[:200])
-                    continue
-                if not isinstance(message, dict):
-                    continue
-                kind = message.get("type")
-                if proc.hello is None and kind == "hello":
-                    proc.hello = message
-                    proc.hello_event.set()
-                elif kind == "ok" or (kind == "error" and "id" not in message):
-                    if events:
-                        self._deliver(proc, events)
-                        events = []
-                    self._reply(proc, message)
-                else:
-                    if "base64" in message:
-                        _decode_bytes(message)
-                    events.append(message)
-            if events:
-                self._deliver(proc, events)
+            if pending:
+                pending += memoryview(chunk)[:end]
+                lines: List[Any] = pending.split(b"\n")
+                pending = bytearray(memoryview(chunk)[end + 1:])
+            else:
+                lines = chunk[:end].split(b"\n")
+                if end + 1 < len(chunk):
+                    pending = bytearray(memoryview(chunk)[end + 1:])
+            self._lines(proc, lines)
         try:
             stdout.close()
         except OSError:  # pragma: no cover
@@ -239,14 +261,70 @@ class HostBackend(Backend):
         proc.hello_event.set()
         self._ended_process(proc)
 
+    def _lines(self, proc: _Process, lines: List[Any]) -> None:
+        """Handles complete lines the host wrote: replies go to their callers, events to the sink
+        (in order: the events before a reply are delivered before the reply is handed over)."""
+        events: List[Dict[str, Any]] = []
+        waiters = proc.waiters
+        for line in lines:
+            if line[:12] == b'{"type":"ok"' and waiters and type(waiters[0]) is int:
+                # The reply to a message nobody waits for (the common case when streaming
+                # messages to a page): nothing in it is needed.
+                waiters.popleft()
+                continue
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                message = json.loads(line)
+            except ValueError:
+                log.error("transom: transom-host wrote a line that is not JSON: %r", bytes(line[:200]))
+                continue
+            if not isinstance(message, dict):
+                continue
+            kind = message.get("type")
+            if proc.hello is None and kind == "hello":
+                proc.hello = message
+                proc.hello_event.set()
+            elif kind == "ok" or (kind == "error" and "id" not in message):
+                if events:
+                    self._deliver(proc, events)
+                    events = []
+                self._reply(proc, message)
+            else:
+                if "base64" in message:
+                    _decode_bytes(message)
+                events.append(message)
+        if events:
+            self._deliver(proc, events)
+
     def _reply(self, proc: _Process, message: Dict[str, Any]) -> None:
-        with self._lock:
-            waiter = proc.waiters.popleft() if proc.waiters else None
+        # deque.popleft is atomic: writers append (under the write lock) before they write, so a
+        # reply never comes before its entry.
+        try:
+            waiter = proc.waiters.popleft()
+        except IndexError:
+            waiter = None
         if waiter is None:
             # Start-up failure lines come without a command: keep them for the log.
             log.error("transom: transom-host: %s: %s", message.get("code"), message.get("message"))
             return
-        if message.get("type") == "ok":
+        ok = message.get("type") == "ok"
+        if type(waiter) is int:
+            if ok:
+                return
+            error = error_for_code(str(message.get("code")), str(message.get("message", "")))
+            if waiter == _DROP:
+                log.debug("transom: transom-host refused a command nobody waited for: %s", error)
+                return
+            what = f"webview {waiter}" if waiter >= 0 else f"window {-waiter}"
+            if waiter == 0:
+                what = "every webview"
+            log.warning("transom: a message to %s was refused (raised by the next message to it): %s",
+                        what, error)
+            self._deferred[waiter] = error
+            return
+        if ok:
             waiter.finish(message, None)
         else:
             waiter.finish(None, error_for_code(str(message.get("code")), str(message.get("message", ""))))
@@ -262,9 +340,11 @@ class HostBackend(Backend):
 
     def _ended_process(self, proc: _Process) -> None:
         """Runs on the reader thread when the host's stdout closed."""
-        with self._lock:
-            waiters = list(proc.waiters)
+        with self._wlock:
+            proc.dead = True
+            waiters = [w for w in proc.waiters if type(w) is _Waiter]
             proc.waiters.clear()
+        with self._lock:
             current = proc is self._proc
             state = self._state
         if not current or state in ("closing", "closed", "starting"):
@@ -287,6 +367,7 @@ class HostBackend(Backend):
             self._failures += 1
             attempt = self._failures
             delay: Optional[float] = self._delays[attempt - 1] if attempt <= len(self._delays) else None
+        self._deferred.clear()  # about webviews and windows that died with the host
         crashed = HostCrashedError(f"transom-host exited (status {status}) while the call was pending")
         for waiter in waiters:
             waiter.finish(None, crashed)
@@ -370,45 +451,71 @@ class HostBackend(Backend):
 
     # ---- writing ---------------------------------------------------------------------------
 
-    def _send(self, proc: _Process, body: str) -> _Waiter:
-        """Writes one command (its fields as JSON text, without braces) and returns its waiter.
-        Call with the process known to be the current one or starting."""
-        with self._lock:
+    def _write(self, proc: _Process, entry: Any, body: Sequence[Any]) -> None:
+        """Writes one command line, ``{"req":N,`` + the parts of ``body`` (the command's fields as
+        JSON text, ``str`` or ASCII ``bytes``, without braces) + ``}``, and queues ``entry`` for
+        its reply. Raises HostCrashedError (with ``entry`` not queued) if the host is gone."""
+        parts = []
+        for part in body:
+            if isinstance(part, str):
+                try:
+                    part = part.encode("utf-8")
+                except UnicodeEncodeError as error:
+                    raise InvalidUtf8Error(f"a string argument is not valid UTF-8 text: {error}") from None
+            parts.append(part)
+        parts.append(b"}\n")
+        stdin = proc.popen.stdin
+        assert stdin is not None
+        with self._wlock:
+            if proc.dead:
+                raise HostCrashedError("transom-host is gone; the command was not sent")
             self._req += 1
-            req = self._req
-            line = "{\"req\":%d,%s}\n" % (req, body)
+            parts[0] = b'{"req":%d,' % self._req + parts[0]
+            proc.waiters.append(entry)
             try:
-                data = line.encode("utf-8")
-            except UnicodeEncodeError as error:
-                raise InvalidUtf8Error(f"a string argument is not valid UTF-8 text: {error}") from None
-            waiter = _Waiter(req)
-            proc.waiters.append(waiter)
-            stdin = proc.popen.stdin
-            try:
-                assert stdin is not None
-                view = memoryview(data)
-                while view:  # a raw pipe write may take only part of a large line
-                    written = stdin.write(view)
-                    view = view[written or 0:]
+                for part in parts:
+                    view = memoryview(part)
+                    while view:  # a raw pipe write may take only part of a large line
+                        written = stdin.write(view)
+                        view = view[written or 0:]
             except (OSError, ValueError):
-                proc.waiters.remove(waiter)
-                waiter.finish(None, HostCrashedError("transom-host is gone; the command was not sent"))
+                try:
+                    proc.waiters.remove(entry)
+                except ValueError:  # pragma: no cover - the reader cleared the queue
+                    pass
+                raise HostCrashedError("transom-host is gone; the command was not sent") from None
+
+    def _send(self, proc: _Process, body: str) -> _Waiter:
+        """Writes one command (its fields as JSON text, without braces) and returns its waiter
+        (finished with HostCrashedError if the host is gone). Call with the process known to be
+        the current one or starting."""
+        waiter = _Waiter(0)
+        try:
+            self._write(proc, waiter, (body,))
+        except HostCrashedError as error:
+            waiter.finish(None, error)
         return waiter
 
-    def _request(self, body: str, wait: bool = True) -> Dict[str, Any]:
+    def _current(self) -> _Process:
+        """The running host process; raises when the app is closed or the host is restarting."""
         with self._lock:
             state, proc = self._state, self._proc
         if state in ("closing", "closed"):
             raise ClosedError("the app was shut down")
         if state != "up" or proc is None:
             raise HostCrashedError("transom-host crashed and is being restarted; the command was not sent")
-        if wait and threading.current_thread() is proc.reader:
+        return proc
+
+    def _request(self, body: str, wait: bool = True) -> Dict[str, Any]:
+        """Sends a command. With ``wait``, waits for its reply and returns it (raising its error);
+        without, returns at once and the reply's error, if any, is only logged (debug)."""
+        proc = self._current()
+        if not wait:
+            self._write(proc, _DROP, (body,))
+            return {}
+        if threading.current_thread() is proc.reader:
             raise RuntimeError("internal error: a command waits for its reply on the thread that reads it")
         waiter = self._send(proc, body)
-        if not wait:
-            if waiter.error is not None:
-                raise waiter.error
-            return {}
         if not waiter.event.wait(REPLY_TIMEOUT):
             raise TimeoutError(f"transom-host did not answer within {REPLY_TIMEOUT:g} s")
         if waiter.error is not None:
@@ -416,9 +523,33 @@ class HostBackend(Backend):
         assert waiter.reply is not None
         return waiter.reply
 
+    def _post(self, target: int, *body: Any) -> None:
+        """Sends a message to a page without waiting for the reply. ``target``: the webview id
+        (0: every webview), or minus the window id. An error reply to an earlier message to the
+        same target, come since, is raised instead (and this message is not sent)."""
+        proc = self._current()
+        if self._deferred:
+            error = self._deferred.pop(target, None)
+            if error is not None:
+                raise error
+        self._write(proc, target, body)
+
+    def _check_size(self, what: str, size: int) -> None:
+        if size > self._max_bytes:
+            raise TooLargeError(f"{what} is {size} bytes, more than max_message_bytes ({self._max_bytes})")
+
+    def _check_payload(self, channel: str, payload_json: str, raw: bool) -> None:
+        """What the core checks of a post before it accepts it, checked here because the post
+        does not wait for the core's answer."""
+        _check_channel(channel)
+        size = len(payload_json) if payload_json.isascii() else len(payload_json.encode("utf-8", "surrogatepass"))
+        self._check_size("payload", size)
+        if raw:
+            check_json(payload_json, "payload")
+
     # ---- operations ------------------------------------------------------------------------
 
-    def start(self, sink: EventSink, loop: Optional[asyncio.AbstractEventLoop]) -> None:
+    def start(self, sink: EventSink, loop: Optional[asyncio.AbstractEventLoop], executor: Any = None) -> None:
         # Events are read on the reader thread in either case: a reply must be read even while
         # the asyncio loop is blocked in a synchronous call.
         self._sink = sink
@@ -457,8 +588,10 @@ class HostBackend(Backend):
     def webview_navigate(self, webview: int, url: str) -> None:
         self._request('"cmd":"webview.navigate","webview":%d,"url":%s' % (webview, _string(url)))
 
-    def post(self, webview: int, channel: str, payload_json: str) -> None:
-        self._request('"cmd":"post","webview":%d,"channel":%s,"payload":%s' % (webview, _string(channel), payload_json))
+    def post(self, webview: int, channel: str, payload_json: str, raw: bool = True) -> None:
+        self._check_payload(channel, payload_json, raw)
+        self._post(webview, '"cmd":"post","webview":%d,"channel":%s,"payload":' % (webview, _string(channel)),
+                   payload_json)
 
     def invoke(self, webview: int, name: str, args_json: str, timeout_ms: int) -> int:
         reply = self._request(
@@ -473,12 +606,16 @@ class HostBackend(Backend):
     def reject(self, call: int, message: str, wait: bool = True) -> None:
         self._request('"cmd":"reject","call":%d,"message":%s' % (call, _string(message)), wait)
 
-    def post_window(self, window: int, channel: str, payload_json: str) -> None:
-        self._request('"cmd":"post","window":%d,"channel":%s,"payload":%s' % (window, _string(channel), payload_json))
+    def post_window(self, window: int, channel: str, payload_json: str, raw: bool = True) -> None:
+        self._check_payload(channel, payload_json, raw)
+        self._post(-window, '"cmd":"post","window":%d,"channel":%s,"payload":' % (window, _string(channel)),
+                   payload_json)
 
     def post_bytes(self, webview: int, channel: str, data: bytes) -> None:
-        self._request('"cmd":"post","webview":%d,"channel":%s,"base64":"%s"'
-                      % (webview, _string(channel), base64.b64encode(data).decode("ascii")))
+        _check_channel(channel)
+        self._check_size("bytes", len(data))
+        self._post(webview, '"cmd":"post","webview":%d,"channel":%s,"base64":"' % (webview, _string(channel)),
+                   base64.b64encode(data), b'"')
 
     def invoke_cancel(self, call: int) -> None:
         self._request('"cmd":"invoke.cancel","call":%d' % call)
@@ -578,6 +715,25 @@ def _decode_bytes(message: Dict[str, Any]) -> None:
     except (TypeError, ValueError):  # pragma: no cover - the host writes canonical base64
         log.error("transom: transom-host sent bytes that are not base64 in a %s event", message.get("type"))
         message["payload"] = b""
+
+
+def _check_channel(channel: str) -> None:
+    """The core's check of a channel name (``check_name``): 1 to 256 bytes of UTF-8."""
+    size = len(channel) if channel.isascii() else len(channel.encode("utf-8", "surrogatepass"))
+    if not 1 <= size <= 256:
+        raise InvalidArgumentError("channel must be 1 to 256 bytes long")
+
+
+def _max_message_bytes(options_json: Optional[str]) -> int:
+    """The app's ``max_message_bytes`` (the core refuses bad options at start-up)."""
+    if options_json:
+        try:
+            value = json.loads(options_json).get("max_message_bytes")
+        except (ValueError, AttributeError):
+            value = None
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+            return value
+    return _DEFAULT_MAX_BYTES
 
 
 def _string(text: str) -> str:

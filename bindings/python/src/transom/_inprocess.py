@@ -3,8 +3,11 @@
 Every call goes straight to the C function of ``include/transom.h`` (each only enqueues work for
 the library's GUI thread). Events are read in one of two ways:
 
-- a daemon thread ``transom-events`` blocks in ``transom_event_next(app, -1, …)``; ctypes releases
-  the GIL for the wait, so the thread costs nothing while the app is idle;
+- without an asyncio loop, by the App's :class:`transom._dispatch.InlineExecutor`: one of its two
+  threads (``transom-callbacks``) blocks in ``transom_event_next(app, -1, …)`` and runs the
+  callbacks of what it read itself; ctypes releases the GIL for the wait, so the threads cost
+  nothing while the app is idle (a plain ``transom-events`` thread, :meth:`_pump`, serves other
+  executors);
 - with an asyncio loop, ``loop.add_reader(transom_event_fd(app), …)`` wakes the loop while events
   are pending and they are taken with ``transom_event_next(app, 0, …)``: no thread, no polling.
 """
@@ -19,6 +22,7 @@ import threading
 from typing import Any, Dict, List, Optional
 
 from ._backend import Backend, EventSink
+from ._dispatch import Executor, InlineExecutor
 from ._errors import ClosedError, InvalidUtf8Error, TransomError, error_for_code
 from ._library import Library, library
 
@@ -31,6 +35,10 @@ _TIMEOUT = 7
 _CLOSED = 6
 #: Events taken in one go before they are handed to the sink.
 _BATCH = 256
+
+
+#: Decodes the core's event JSON (str in, no encoding detection).
+_decode = json.JSONDecoder().decode
 
 
 def _utf8(text: str, what: str) -> bytes:
@@ -51,8 +59,10 @@ class InProcessBackend(Backend):
         options = _utf8(options_json, "app options") if options_json is not None else None
         self._check(self._lib.app_new(options, ctypes.byref(handle)))
         self._ptr: Optional[int] = handle.value
-        # Guards _ptr against being freed while another thread is inside a call.
-        self._guard = threading.Condition()
+        # Guards _ptr against being freed while another thread is inside a call. A plain lock
+        # (entered on every call); close() waits on _idle for the calls in flight.
+        self._guard = threading.Lock()
+        self._idle = threading.Condition(self._guard)
         self._inflight = 0
         self._closing = False
         self._closed_event = threading.Event()
@@ -62,6 +72,7 @@ class InProcessBackend(Backend):
         self._fd = -1
         self._reader_removed = threading.Event()
         self._ended = False
+        self._inline: Optional[InlineExecutor] = None
 
     # ---- errors ---------------------------------------------------------------------------
 
@@ -80,26 +91,37 @@ class InProcessBackend(Backend):
                 raise ClosedError("the app was shut down")
             self._inflight += 1
         try:
-            self._check(fn(ptr, *args))
+            result = fn(ptr, *args)
         finally:
             with self._guard:
                 self._inflight -= 1
-                if self._inflight == 0:
-                    self._guard.notify_all()
+                if self._closing and self._inflight == 0:
+                    self._idle.notify_all()
+        if result != _OK:
+            self._check(result)
 
     # ---- events ---------------------------------------------------------------------------
 
-    def start(self, sink: EventSink, loop: Optional[asyncio.AbstractEventLoop]) -> None:
+    def start(
+        self, sink: EventSink, loop: Optional[asyncio.AbstractEventLoop], executor: Optional[Executor] = None
+    ) -> None:
         self._sink = sink
         fd = self._lib.event_fd(self._ptr) if loop is not None else -1
         if loop is not None and fd >= 0:
             self._loop, self._fd = loop, fd
             loop.add_reader(fd, self._on_readable)
             return
+        if isinstance(executor, InlineExecutor):
+            # The executor's threads read the events and run the callbacks (see InlineExecutor).
+            self._inline = executor
+            executor.start(self._read_events)
+            return
         self._thread = threading.Thread(target=self._pump, name="transom-events", daemon=True)
         self._thread.start()
 
     def on_event_thread(self) -> bool:
+        # With an InlineExecutor no thread is only the event reader: a thread that waits hands
+        # the reading over first (InlineExecutor.before_wait), so waiting is fine everywhere.
         if self._thread is not None:
             return threading.current_thread() is self._thread
         loop = self._loop
@@ -113,27 +135,30 @@ class InProcessBackend(Backend):
     def _take(self, ptr: int, timeout_ms: int, out: List[Dict[str, Any]], limit: int) -> int:
         """Takes up to ``limit`` events into ``out``; returns the last result code."""
         lib = self._lib
+        event_next, event_json, event_free = lib.event_next, lib.event_json, lib.event_free
         event = ctypes.c_void_p()
-        length = ctypes.c_size_t()
+        event_ref = ctypes.byref(event)
+        decode = _decode
         result = _OK
         while len(out) < limit:
-            result = lib.event_next(ptr, timeout_ms, ctypes.byref(event))
+            result = event_next(ptr, timeout_ms, event_ref)
             if result != _OK:
                 break
             data: Optional[bytes] = None
             try:
-                text = lib.event_json(event) or b"{}"
+                text = event_json(event) or b"{}"
                 # Binary messages (a "bytes" field): their bytes belong to the event; copy them
                 # before the free. Other events skip the call (a payload mentioning "bytes": only
                 # costs the call).
                 if b'"bytes":' in text:
+                    length = ctypes.c_size_t()
                     pointer = lib.event_bytes(event, ctypes.byref(length))
                     if pointer:
                         data = ctypes.string_at(pointer, length.value) if length.value else b""
             finally:
-                lib.event_free(event)
+                event_free(event)
             try:
-                decoded = json.loads(text)
+                decoded = decode(text.decode("utf-8"))
             except ValueError:  # pragma: no cover - the core writes JSON
                 log.error("transom: dropped an event that is not JSON: %r", text[:200])
             else:
@@ -142,6 +167,25 @@ class InProcessBackend(Backend):
                 out.append(decoded)
             timeout_ms = 0
         return result
+
+    def _read_events(self) -> bool:
+        """For the InlineExecutor's reader: waits for events and hands them to the sink. Returns
+        False once the stream has ended."""
+        ptr = self._ptr
+        if ptr is None:
+            return False
+        batch: List[Dict[str, Any]] = []
+        result = self._take(ptr, -1, batch, _BATCH)
+        if batch:
+            self._deliver(batch)
+        if result == _CLOSED:
+            self._end()
+            return False
+        if result not in (_OK, _TIMEOUT):  # pragma: no cover - not expected from the core
+            log.error("transom: transom_event_next failed with result %d; events stop", result)
+            self._end()
+            return False
+        return True
 
     def _pump(self) -> None:
         """The ``transom-events`` thread: blocks for events, hands them over in batches."""
@@ -221,8 +265,12 @@ class InProcessBackend(Backend):
     def webview_navigate(self, webview: int, url: str) -> None:
         self._call(self._lib.webview_navigate, webview, _utf8(url, "url"))
 
-    def post(self, webview: int, channel: str, payload_json: str) -> None:
-        self._call(self._lib.post, webview, _utf8(channel, "channel"), _utf8(payload_json, "payload"))
+    def post(self, webview: int, channel: str, payload_json: str, raw: bool = True) -> None:
+        try:
+            channel_bytes, payload = channel.encode(), payload_json.encode()
+        except UnicodeEncodeError:
+            channel_bytes, payload = _utf8(channel, "channel"), _utf8(payload_json, "payload")
+        self._call(self._lib.post, webview, channel_bytes, payload)
 
     def invoke(self, webview: int, name: str, args_json: str, timeout_ms: int) -> int:
         out = ctypes.c_uint64()
@@ -233,12 +281,16 @@ class InProcessBackend(Backend):
         return out.value
 
     def resolve(self, call: int, value_json: str, wait: bool = True) -> None:
-        self._call(self._lib.resolve, call, _utf8(value_json, "value"))
+        try:
+            value = value_json.encode()
+        except UnicodeEncodeError:
+            value = _utf8(value_json, "value")
+        self._call(self._lib.resolve, call, value)
 
     def reject(self, call: int, message: str, wait: bool = True) -> None:
         self._call(self._lib.reject, call, _utf8(message, "message"))
 
-    def post_window(self, window: int, channel: str, payload_json: str) -> None:
+    def post_window(self, window: int, channel: str, payload_json: str, raw: bool = True) -> None:
         self._call(self._lib.post_window, window, _utf8(channel, "channel"), _utf8(payload_json, "payload"))
 
     def post_bytes(self, webview: int, channel: str, data: bytes) -> None:
@@ -285,6 +337,9 @@ class InProcessBackend(Backend):
                 already = False
                 self._closing = True
             ptr = self._ptr
+        inline = self._inline
+        if inline is not None and inline.owns_current_thread():
+            inline.before_wait()  # a callback closes: the other thread reads to the end
         if already:
             # Another thread closes; wait for it unless that would wait on ourselves.
             if not self.on_event_thread():
@@ -303,7 +358,7 @@ class InProcessBackend(Backend):
                     stuck = not self._stop_events(ptr)
                 # Free only when no other thread can be inside the library with this app.
                 with self._guard:
-                    if not self._guard.wait_for(lambda: self._inflight == 0, timeout=10):
+                    if not self._idle.wait_for(lambda: self._inflight == 0, timeout=10):
                         stuck = True
                     self._ptr = None
                 if stuck:
@@ -316,6 +371,11 @@ class InProcessBackend(Backend):
     def _stop_events(self, ptr: int) -> bool:
         """After shutdown: lets the event reader finish and delivers what is left. Returns whether
         no reader can touch the app any more."""
+        inline = self._inline
+        if inline is not None:
+            # The reading thread gets TRANSOM_ERROR_CLOSED, delivers the last events and ends the
+            # stream. (On one of its threads, close() has handed the reading over already.)
+            return inline.reading_done.wait(15)
         thread = self._thread
         if thread is not None:
             if thread is threading.current_thread():

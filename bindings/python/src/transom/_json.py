@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Optional
+from typing import Any, Dict, Optional
 
 from ._errors import InvalidArgumentError, InvalidJsonError, InvalidUtf8Error
 
-__all__ = ["RawJson", "encode", "check_text", "decode", "as_bytes"]
+__all__ = ["RawJson", "encode", "check_json", "check_text", "decode", "as_bytes"]
 
 
 class RawJson:
@@ -47,6 +47,35 @@ class RawJson:
 _encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
+def _make_fast_encoder() -> Any:
+    """The C encoder ``_encoder.encode`` makes anew on every call, made once (the same
+    settings). It keeps no state between calls but the cycle markers, given fresh each time."""
+    try:
+        from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
+    except ImportError:  # pragma: no cover - no C accelerator
+        return None
+    if c_make_encoder is None:  # pragma: no cover
+        return None
+
+    def fail(value: Any) -> Any:
+        raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+    def make(markers: Dict[int, Any]) -> Any:
+        return c_make_encoder(markers, fail, encode_basestring, None, ":", ",", False, False, False)
+
+    # Check the signature once: a different Python may take other arguments.
+    try:
+        if "".join(make({})([1, "é", {"a": None}], 0)) != '[1,"é",{"a":null}]':
+            return None
+    except TypeError:  # pragma: no cover
+        return None
+    return make
+
+
+_fast_encoder = _make_fast_encoder()
+_PLAIN = (str, int, bool, type(None))
+
+
 def encode(value: Any, what: str = "payload") -> str:
     """Encodes a Python value as compact JSON text for the core.
 
@@ -71,9 +100,29 @@ def encode(value: Any, what: str = "payload") -> str:
             text = text.replace("\r", " ").replace("\n", " ")
         return text
     try:
+        if type(value) in _PLAIN:
+            return _encoder.encode(value)
+        if _fast_encoder is not None:
+            return "".join(_fast_encoder({})(value, 0))
         return _encoder.encode(value)
     except (TypeError, ValueError, RecursionError) as error:
         raise InvalidJsonError(f"{what} cannot be encoded as JSON: {error}") from None
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def check_json(text: str, what: str = "payload") -> None:
+    """Checks that ``text`` is one JSON value, as the core would (NaN and Infinity are not JSON).
+
+    Raises:
+        InvalidJsonError: it is not.
+    """
+    try:
+        json.loads(text, parse_constant=_no_constant)
+    except (ValueError, RecursionError) as error:
+        raise InvalidJsonError(f"{what} is not valid JSON: {error}") from None
 
 
 def as_bytes(value: Any) -> Optional[bytes]:
