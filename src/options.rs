@@ -415,13 +415,14 @@ fn parse_object<T: DeserializeOwned>(what: &str, text: &str) -> Result<T> {
         return Err(Error::invalid_argument(format!("{what} must be a JSON object")));
     }
     let mut de = serde_json::Deserializer::from_str(text);
+    // The syntax is known to be good here, so every error is about the shape: serde_json reports
+    // some of those (a number where an enum's string goes) as syntax errors.
     let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
         let path = err.path().to_string();
-        let base = Error::from_json(what, err.inner());
-        if base.code == ErrorCode::InvalidArgument && path != "." {
+        if path != "." {
             Error::invalid_argument(format!("{what}: field `{path}`: {}", err.inner()))
         } else {
-            base
+            Error::invalid_argument(format!("{what} is invalid: {}", err.inner()))
         }
     })?;
     // Trailing characters after the object are a syntax error too.
@@ -531,6 +532,10 @@ mod tests {
             assert_eq!(WebviewOptions::parse(text).unwrap_err().code, ErrorCode::InvalidArgument, "{text}");
         }
         assert!(AppOptions::parse(Some(" {\"max_message_bytes\":8}")).is_ok());
+        // A wrong type where an enum goes is a wrong argument too, not bad JSON.
+        let err = WindowOptions::parse("w", r#"{"title":"t","theme":6.40}"#).unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidArgument, "{}", err.message);
+        assert!(err.message.contains("`theme`"), "{}", err.message);
     }
 
     #[test]
