@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Runs every test of transom: Rust unit and integration tests with real windows, the C API test
-# (also under valgrind), the check that include/transom.h matches the source, the install test
-# (pkg-config and CMake against an installed transom), and the Zig, Python and JavaScript
-# packages' tests.
+# Runs every test of transom: Rust unit and integration tests with real windows (the stress tests
+# among them), the C API test (also with AddressSanitizer and under valgrind), a brief run of each
+# fuzz target (scripts/fuzz.sh; TRANSOM_TEST_FUZZ_SECONDS, default 20, per target), the check
+# that include/transom.h matches the source, the install test (pkg-config and CMake against an
+# installed transom), and the Zig, Python and JavaScript packages' tests.
 # Installs the Debian packages it needs first; runs under Xvfb when there is no display.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,6 +35,9 @@ fi
 
 echo "== C API test"
 tests/c/run.sh
+
+echo "== fuzz targets, briefly (scripts/fuzz.sh; long runs: docs/reliability.md)"
+FUZZ_SECONDS="${TRANSOM_TEST_FUZZ_SECONDS:-20}" scripts/fuzz.sh
 
 echo "== install test: pkg-config and CMake against a temporary prefix"
 tests/install/run.sh
