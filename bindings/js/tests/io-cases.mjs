@@ -12,6 +12,7 @@ let blob = null;
 host.on("prep", (n) => { blob = new Uint8Array(n).map((_, i) => (i * 7) % 251); host.send("prepped", n); });
 host.on("blob", () => host.send("blob", blob));
 host.on("flood", (n) => { for (let i = 0; i < n; i++) host.send("f", i); });
+host.on("ping", (i) => host.send("pong", i));
 let count = 0, last = -1, ordered = true;
 host.on("count", (i) => { count++; if (i !== last + 1) ordered = false; last = i; });
 host.on("count-report", () => { host.send("count-result", { count, ordered }); count = 0; last = -1; ordered = true; });
@@ -102,6 +103,44 @@ export function defineIoCases(test, transom, options) {
       );
       assert.ok(ordered, "out of order");
     }
+    await win.close();
+  });
+
+  T("conversations and bursts in turn keep their order", async () => {
+    // In Deno a conversation moves events to the callback and a burst back to the queue: each
+    // change must keep the order.
+    const { win, webview } = await view();
+    const seen = [];
+    const offPong = webview.on("pong", (i) => seen.push("pong " + i));
+    const offF = webview.on("f", (i) => seen.push("f " + i));
+    const expected = [];
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 60; i++) {
+        const pong = within(webview.next("pong"), 10000, `pong ${round}/${i}`);
+        await webview.send("ping", i);
+        assert.equal(await pong, i);
+        expected.push("pong " + i);
+      }
+      const last = within(
+        new Promise((resolve) => {
+          const off = webview.on("f", (i) => {
+            if (i === 2999) {
+              off();
+              resolve();
+            }
+          });
+        }),
+        20000,
+        `burst ${round}`,
+      );
+      await webview.send("flood", 3000);
+      await last;
+      for (let i = 0; i < 3000; i++) expected.push("f " + i);
+    }
+    offPong();
+    offF();
+    assert.equal(seen.length, expected.length);
+    assert.deepEqual(seen, expected);
     await win.close();
   });
 
