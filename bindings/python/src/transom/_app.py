@@ -914,9 +914,16 @@ class App(_EventTarget):
             return webview
 
     def _make_event(self, data: Dict[str, Any]) -> Event:
-        kind = str(data.get("type", ""))
+        kind = data.get("type", "")
+        if type(kind) is not str:
+            kind = str(kind)
         window_id = data.get("window")
         webview_id = data.get("webview")
+        if window_id is None and webview_id is not None:
+            # Most events (messages, calls) name an open webview only: no lock needed to find it.
+            webview = self._webviews.get(webview_id)
+            if webview is not None:
+                return Event(kind, data, webview.window, webview)
         with self._lock:
             window = self._window_object(window_id) if isinstance(window_id, int) and window_id else None
             webview = None

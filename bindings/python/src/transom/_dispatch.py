@@ -23,7 +23,7 @@ import logging
 import queue
 import threading
 import time
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, List, Optional, Set, Tuple
 
 from ._calls import PageCall, _current
 from ._channel import Channel
@@ -127,6 +127,7 @@ class InlineExecutor(Executor):
         self._cond = threading.Condition(self._lock)
         self._queue: "collections.deque[Tuple[Callable[..., Any], Tuple[Any, ...]]]" = collections.deque()
         self._threads: List[threading.Thread] = []
+        self._idents: Set[Optional[int]] = set()
         self._reader: Optional[threading.Thread] = None
         self._runner: Optional[threading.Thread] = None
         #: When the running callback started (monotonic), 0.0 between callbacks.
@@ -156,6 +157,7 @@ class InlineExecutor(Executor):
 
     def _loop(self) -> None:
         me = threading.current_thread()
+        self._idents.add(me.ident)
         read = self._read
         assert read is not None
         while True:
@@ -204,7 +206,7 @@ class InlineExecutor(Executor):
 
     def _run_queue(self, me: threading.Thread) -> None:
         """Runs queued functions until none is left, unless another thread is running them."""
-        lock, queue = self._lock, self._queue
+        lock, queue, monotonic = self._lock, self._queue, time.monotonic
         with lock:
             if self._runner is not None or not queue:
                 return
@@ -216,7 +218,7 @@ class InlineExecutor(Executor):
                     self._started = 0.0
                     return
                 fn, args = queue.popleft()
-                self._started = self._last = time.monotonic()
+                self._started = self._last = monotonic()
                 if not self._watching and self._reader is me:
                     self._watching = True
                     self._cond.notify()
@@ -230,7 +232,7 @@ class InlineExecutor(Executor):
             self._queue.append((fn, args))
             # Submitted from elsewhere while no thread runs callbacks (the reader may be blocked
             # in transom_event_next): the other thread runs it.
-            if self._runner is None and threading.current_thread() not in self._threads:
+            if self._runner is None and threading.get_ident() not in self._idents:
                 self._cond.notify()
 
     def is_current(self) -> bool:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import json
+import json.scanner
 import logging
 import threading
 from typing import Any, Dict, List, Optional
@@ -37,8 +38,20 @@ _CLOSED = 6
 _BATCH = 256
 
 
-#: Decodes the core's event JSON (str in, no encoding detection).
-_decode = json.JSONDecoder().decode
+#: Decodes the core's event JSON: a JSON object with no whitespace around it (the core writes it
+#: with serde_json), so the scanner is called directly (no encoding detection, no whitespace
+#: regex).
+_scan = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[attr-defined]
+
+
+def _decode(text: str) -> Any:
+    try:
+        value, end = _scan(text, 0)
+    except StopIteration as error:
+        raise ValueError(f"not JSON at {error.value}") from None
+    if end != len(text):
+        return json.loads(text)  # whitespace after it, or more: the full parser decides
+    return value
 
 
 def _utf8(text: str, what: str) -> bytes:
