@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import collections
+import functools
 import json
 import logging
 import os
@@ -67,6 +68,8 @@ REPLY_TIMEOUT = 30.0
 #: Bytes asked of the pipe in one read; more while a long line is coming.
 _READ = 1 << 16
 _BIG_READ = 1 << 20
+#: Lines shorter than this are written in one piece; longer ones part by part (no copy).
+_JOIN_BELOW = 1 << 16
 #: The core's default ``max_message_bytes``.
 _DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 #: A harmless first command: a post to every webview of an app that has none. Its reply proves the
@@ -464,6 +467,8 @@ class HostBackend(Backend):
                     raise InvalidUtf8Error(f"a string argument is not valid UTF-8 text: {error}") from None
             parts.append(part)
         parts.append(b"}\n")
+        if len(parts) > 2 and sum(len(part) for part in parts) <= _JOIN_BELOW:
+            parts = [b"".join(parts)]  # one write for the line (each write is a system call)
         stdin = proc.popen.stdin
         assert stdin is not None
         with self._wlock:
@@ -736,6 +741,8 @@ def _max_message_bytes(options_json: Optional[str]) -> int:
     return _DEFAULT_MAX_BYTES
 
 
+@functools.lru_cache(maxsize=1024)
 def _string(text: str) -> str:
-    """A JSON string literal (non-ASCII kept as is; the line is encoded as UTF-8)."""
+    """A JSON string literal (non-ASCII kept as is; the line is encoded as UTF-8). Cached: it is
+    mostly called with the same few channel and handler names."""
     return json.dumps(text, ensure_ascii=False)

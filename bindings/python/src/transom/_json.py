@@ -113,6 +113,9 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+_strict_decode = json.JSONDecoder(parse_constant=_no_constant).decode
+
+
 def check_json(text: str, what: str = "payload") -> None:
     """Checks that ``text`` is one JSON value, as the core would (NaN and Infinity are not JSON).
 
@@ -120,7 +123,7 @@ def check_json(text: str, what: str = "payload") -> None:
         InvalidJsonError: it is not.
     """
     try:
-        json.loads(text, parse_constant=_no_constant)
+        _strict_decode(text)
     except (ValueError, RecursionError) as error:
         raise InvalidJsonError(f"{what} is not valid JSON: {error}") from None
 
