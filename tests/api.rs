@@ -37,7 +37,10 @@ fn bad_window_and_webview_arguments() {
     assert_eq!(code(app.create_webview(window, r#"{"url":"https://a.test","html":"x"}"#)), ErrorCode::InvalidArgument);
     assert_eq!(code(app.create_webview(window, r#"{"url":"no-scheme"}"#)), ErrorCode::InvalidArgument);
     let webview = app.create_webview(window, r#"{"html":"<p>x</p>"}"#).unwrap();
-    assert_eq!(code(app.create_webview(window, "{}")), ErrorCode::Unsupported);
+    assert_eq!(code(app.create_webview(window, r#"{"x":1,"y":1}"#)), ErrorCode::InvalidArgument);
+    assert_eq!(code(app.create_webview(window, r#"{"fill":false}"#)), ErrorCode::InvalidArgument);
+    assert_eq!(code(app.create_webview(window, r#"{"allowed_origins":["https://a.test/path"]}"#)), ErrorCode::InvalidArgument);
+    assert_eq!(code(app.create_webview(window, r#"{"download_folder":"/tmp"}"#)), ErrorCode::InvalidArgument);
     assert_ne!(webview, window);
     assert_ne!(webview, 0);
 

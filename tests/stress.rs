@@ -246,7 +246,6 @@ fn windows_opened_and_closed_in_sequence() {
 /// were opened and closed, at most one web and one network process more than before are left
 /// (WebKit may keep a spare).
 #[test]
-#[ignore = "every closed webview leaves a WebKitNetworkProcess behind (about 60 MB each)"]
 fn web_processes_end_with_their_webview() {
     let app = App::new(None).unwrap();
     let before = child_processes();

@@ -26,6 +26,9 @@ pub(super) struct GuiApp {
     pub shared: Arc<AppShared>,
     events: EventSender,
     callback: Option<EventCallback>,
+    /// The web context the app's webviews share, made with the first one.
+    #[cfg(target_os = "linux")]
+    context: Option<super::context::SharedContext>,
 }
 
 impl GuiApp {
@@ -268,7 +271,16 @@ impl Gui {
     fn execute(&mut self, command: Command, target: &EventLoopWindowTarget<()>) {
         match command {
             Command::AppOpen { app, events } => {
-                self.apps.insert(app.key, GuiApp { shared: app, events, callback: None });
+                self.apps.insert(
+                    app.key,
+                    GuiApp {
+                        shared: app,
+                        events,
+                        callback: None,
+                        #[cfg(target_os = "linux")]
+                        context: None,
+                    },
+                );
             }
             Command::AppShutdown { app } => self.shutdown_app(app),
             Command::SetCallback { app, callback } => self.set_callback(app, callback),
@@ -439,7 +451,19 @@ impl Gui {
         let origins = options.origins();
         let runtime = bridge.then(|| self.runtime_for(app, &secret, &origins));
         let Some(w) = self.windows.get_mut(&window) else { return };
-        let setup = webview::Setup { id, options, runtime, secret: secret.clone(), blobs: blobs.clone() };
+        #[cfg(target_os = "linux")]
+        let Some(context) = self.apps.get_mut(&app).map(|a| a.context.get_or_insert_with(super::context::SharedContext::new)) else {
+            return;
+        };
+        let setup = webview::Setup {
+            id,
+            options,
+            runtime,
+            secret: secret.clone(),
+            blobs: blobs.clone(),
+            #[cfg(target_os = "linux")]
+            context,
+        };
         match webview::build(&w.window, transparent, setup) {
             Ok((webview, navigation)) => {
                 w.webviews.push(id);
@@ -465,6 +489,10 @@ impl Gui {
             }
             Err(error) => {
                 forget(self);
+                #[cfg(target_os = "linux")]
+                if let Some(context) = self.apps.get_mut(&app).and_then(|a| a.context.as_mut()) {
+                    context.forget(id);
+                }
                 self.emit_error(app, id, &error);
             }
         }
@@ -703,6 +731,10 @@ impl Gui {
         let Some(w) = self.windows.remove(&id) else { return };
         self.tao_windows.remove(&w.window.id());
         for &webview in &w.webviews {
+            #[cfg(target_os = "linux")]
+            if let Some(context) = self.apps.get_mut(&w.app).and_then(|a| a.context.as_mut()) {
+                context.forget(webview);
+            }
             self.drop_asset_requests(webview);
             self.page_gone(webview, "the webview was closed");
             if self.webviews.remove(&webview).is_some() {

@@ -11,6 +11,8 @@
 //! - **macOS:** AppKit needs the process's main thread: the program must call
 //!   `transom_app_run_main` ([`run_main`]) from it; commands wait in the queue until then.
 
+#[cfg(target_os = "linux")]
+mod context;
 mod event_loop;
 mod exchange;
 mod webview;

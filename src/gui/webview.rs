@@ -20,7 +20,7 @@ use crate::page::Blobs;
 const EMPTY_PAGE: &str = "<!doctype html><html><head><meta charset=\"utf-8\"></head><body></body></html>";
 
 /// The custom protocol that carries bytes between pages and the library (`transom://ipc/…`).
-const SCHEME: &str = "transom";
+pub(super) const SCHEME: &str = "transom";
 
 /// What a new webview needs besides its options.
 pub(super) struct Setup<'a> {
@@ -30,6 +30,20 @@ pub(super) struct Setup<'a> {
     pub runtime: Option<String>,
     pub secret: String,
     pub blobs: Arc<Mutex<Blobs>>,
+    /// The web context of the app's webviews.
+    #[cfg(target_os = "linux")]
+    pub context: &'a mut super::context::SharedContext,
+}
+
+/// What the `transom://` protocol needs to answer one webview's requests.
+#[derive(Clone)]
+pub(super) struct Route {
+    pub webview: u64,
+    pub secret: String,
+    pub blobs: Arc<Mutex<Blobs>>,
+    pub assets: Option<std::path::PathBuf>,
+    pub assets_handler: bool,
+    pub csp: Option<String>,
 }
 
 /// Builds the webview `setup.id` in `window`, filling it or in the rectangle of its options.
@@ -54,33 +68,39 @@ pub(super) struct Setup<'a> {
 pub(super) type NavigationPolicy = std::rc::Rc<dyn Fn(&str) -> bool>;
 
 pub(super) fn build(window: &Window, transparent: bool, setup: Setup<'_>) -> Result<(WebView, NavigationPolicy)> {
-    let Setup { id, options: o, runtime, secret, blobs } = setup;
-    let assets = o.assets.as_ref().map(std::path::PathBuf::from);
-    let csp = match o.csp.as_deref() {
-        None => Some(crate::assets::DEFAULT_CSP.to_owned()),
-        Some("") => None,
-        Some(policy) => Some(policy.to_owned()),
+    let id = setup.id;
+    let o = setup.options;
+    let route = Route {
+        webview: id,
+        secret: setup.secret,
+        blobs: setup.blobs,
+        assets: o.assets.as_ref().map(std::path::PathBuf::from),
+        assets_handler: o.assets_handler == Some(true),
+        csp: match o.csp.as_deref() {
+            None => Some(crate::assets::DEFAULT_CSP.to_owned()),
+            Some("") => None,
+            Some(policy) => Some(policy.to_owned()),
+        },
     };
     let report = move |kind: EventKind, fields: Vec<(&'static str, Field)>| {
         send_internal(Command::WebviewEvent { webview: id, kind, fields });
     };
-    let assets_handler = o.assets_handler == Some(true);
     let downloads = o.downloads == Some(true);
     let download_folder = o.download_folder.as_ref().map(std::path::PathBuf::from);
     let navigation: NavigationPolicy = std::rc::Rc::new(navigation_policy(o));
     let policy = navigation.clone();
     let new_windows = o.new_windows.unwrap_or_default();
-    let mut builder = WebViewBuilder::new()
-        .with_on_page_load_handler(move |event, url| {
-            let finished = matches!(event, PageLoadEvent::Finished);
-            send_internal(Command::PageLoad { webview: id, finished, url });
-        })
-        .with_document_title_changed_handler(move |title| {
-            send_internal(Command::TitleChanged { webview: id, title });
-        })
-        .with_asynchronous_custom_protocol(SCHEME.into(), move |_, request, responder| {
-            serve(id, &secret, &blobs, assets.as_deref(), assets_handler, csp.as_deref(), request, responder)
-        })
+    let id_text = id.to_string();
+    // The builder borrows the app's context until `build_in` returns; the downloads are routed
+    // through it afterwards.
+    #[cfg(target_os = "linux")]
+    let context = setup.context;
+    #[cfg(target_os = "linux")]
+    let builder = context.builder(&id_text, route);
+    #[cfg(not(target_os = "linux"))]
+    let builder = WebViewBuilder::new()
+        .with_id(&id_text)
+        .with_asynchronous_custom_protocol(SCHEME.into(), move |_, request, responder| serve(&route, request, responder))
         .with_download_started_handler(move |url, path| {
             if !downloads {
                 report(EventKind::DownloadBlocked, vec![("url", Field::Text(url))]);
@@ -98,6 +118,14 @@ pub(super) fn build(window: &Window, transparent: bool, setup: Setup<'_>) -> Res
                 fields.push(("path", Field::Text(path.to_string_lossy().into_owned())));
             }
             report(EventKind::DownloadFinished, fields);
+        });
+    let mut builder = builder
+        .with_on_page_load_handler(move |event, url| {
+            let finished = matches!(event, PageLoadEvent::Finished);
+            send_internal(Command::PageLoad { webview: id, finished, url });
+        })
+        .with_document_title_changed_handler(move |title| {
+            send_internal(Command::TitleChanged { webview: id, title });
         })
         .with_navigation_handler(move |url| {
             let allowed = navigation(&url);
@@ -141,7 +169,13 @@ pub(super) fn build(window: &Window, transparent: bool, setup: Setup<'_>) -> Res
         builder = builder.with_background_color(rgba);
     }
     let platform = |e: wry::Error| Error::new(ErrorCode::Platform, format!("the webview engine failed: {e}"));
-    build_in(builder, window, id, runtime.as_deref(), o).map(|webview| (webview, policy)).map_err(platform)
+    let webview = build_in(builder, window, id, setup.runtime.as_deref(), o).map_err(platform)?;
+    #[cfg(target_os = "linux")]
+    {
+        use wry::WebViewExtUnix;
+        context.add_downloads(webview.webview(), id, downloads, download_folder);
+    }
+    Ok((webview, policy))
 }
 
 /// The first page a webview loads: its `url`, its `html`, its assets, or an empty page.
@@ -205,17 +239,9 @@ fn open_in_browser(url: &str) -> bool {
 /// `POST /upload/SECRET/ID` stores a request body, `GET /download/SECRET/ID` hands out (once)
 /// bytes the program sent; anything else is 404, a wrong secret 403. Pages of every origin may
 /// call `ipc` (CORS `*`): the secret is what counts.
-#[allow(clippy::too_many_arguments)]
-fn serve(
-    webview: u64,
-    secret: &str,
-    blobs: &Mutex<Blobs>,
-    assets: Option<&std::path::Path>,
-    assets_handler: bool,
-    csp: Option<&str>,
-    request: Request<Vec<u8>>,
-    responder: wry::RequestAsyncResponder,
-) {
+pub(super) fn serve(route: &Route, request: Request<Vec<u8>>, responder: wry::RequestAsyncResponder) {
+    let Route { webview, secret, blobs, assets, assets_handler, csp } = route;
+    let (webview, assets_handler, assets, csp) = (*webview, *assets_handler, assets.as_deref(), csp.as_deref());
     let path = request.uri().path().to_owned();
     if request.uri().host() == Some("app") {
         let answer = assets.map(|root| {
@@ -251,7 +277,7 @@ fn serve(
                 };
                 send_internal(Command::AssetRequest { webview, request });
             }
-            _ => responder.respond(Response::builder().status(StatusCode::NOT_FOUND).body(Cow::Borrowed(&[][..])).unwrap_or_default()),
+            _ => not_found(responder),
         }
         return;
     }
@@ -323,6 +349,11 @@ fn build_in(builder: WebViewBuilder<'_>, window: &Window, id: u64, runtime: Opti
         FirstPage::Html(html) => webview.load_html(html)?,
     }
     Ok(webview)
+}
+
+/// Answers a request with 404 Not Found.
+pub(super) fn not_found(responder: wry::RequestAsyncResponder) {
+    responder.respond(Response::builder().status(StatusCode::NOT_FOUND).body(Cow::Borrowed(&[][..])).unwrap_or_default());
 }
 
 /// The name of the `GtkOverlay` that holds a window's webviews.
