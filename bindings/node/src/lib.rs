@@ -3,10 +3,11 @@
 //!
 //! Commands go through [`NativeApp::send_json`] (the host protocol, docs/protocol.md); the
 //! frequent ones (post, resolve, reject, channel sends, bytes) also have direct methods that skip
-//! the command and reply JSON. Events: the GUI thread hands each event to a callback that appends it to an inbox
-//! and, when the inbox was empty, schedules one call of a ThreadsafeFunction; the JavaScript side
-//! then takes the whole inbox with [`NativeApp::take_events`]. So a burst of events costs one
-//! wake-up of Node's loop, the GUI thread never waits for JavaScript, and nothing polls.
+//! the command and reply JSON. Events: the GUI thread hands each event to a callback that appends
+//! it to an inbox and, when the inbox was empty, schedules one call of a ThreadsafeFunction; when
+//! Node runs that call it takes the whole inbox and gives it to the JavaScript function as its
+//! argument (plain strings for the events without bytes). So a burst of events costs one wake-up
+//! of Node's loop, the GUI thread never waits for JavaScript, and nothing polls.
 //!
 //! The ThreadsafeFunction keeps Node alive only while the JavaScript side says so
 //! ([`NativeApp::keep_alive`]): it does while windows are open, so a program ends when its last
@@ -21,7 +22,10 @@ use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 
-type Wake = ThreadsafeFunction<(), Unknown<'static>, (), Status, false, false, 0>;
+/// Events as JavaScript gets them: the JSON text alone, or with the bytes of a binary message.
+type Events = Vec<Either<String, NativeEvent>>;
+/// Called on Node's thread with the events of the inbox as its argument.
+type Wake = ThreadsafeFunction<(), Unknown<'static>, Events, Status, false, false, 0>;
 
 /// Events taken by the GUI thread's callback and not yet by JavaScript.
 #[derive(Default)]
@@ -31,7 +35,26 @@ struct Inbox {
     scheduled: bool,
 }
 
-/// One event for JavaScript: its JSON text and, for a binary message, its bytes.
+/// Takes every event waiting in the inbox, in order, as JavaScript gets them.
+fn take(inbox: &Mutex<Inbox>) -> Events {
+    let events = {
+        let mut inbox = inbox.lock().unwrap_or_else(|e| e.into_inner());
+        inbox.scheduled = false;
+        std::mem::take(&mut inbox.events)
+    };
+    events
+        .into_iter()
+        .map(|event| {
+            let (json, bytes) = event.into_parts();
+            match bytes {
+                None => Either::A(json),
+                Some(bytes) => Either::B(NativeEvent { json, bytes: Some(Buffer::from(bytes)) }),
+            }
+        })
+        .collect()
+}
+
+/// A binary message for JavaScript: its JSON text and its bytes.
 #[napi(object)]
 pub struct NativeEvent {
     pub json: String,
@@ -79,14 +102,17 @@ impl NativeApp {
         Ok(NativeApp { app, inbox: Arc::new(Mutex::new(Inbox::default())), wake: None, referenced: false })
     }
 
-    /// Starts delivering events: `wake` is called (with no arguments) when events are waiting in
-    /// the inbox; take them with `takeEvents`. The wake function starts unreferenced.
-    #[napi]
+    /// Starts delivering events: `wake` is called when events are waiting, with all of them (an
+    /// array, in order: the JSON text of each event, or `{json, bytes}` for a binary message).
+    /// The wake function starts unreferenced.
+    #[napi(ts_args_type = "wake: (events: Array<string | NativeEvent>) => void")]
     pub fn listen(&mut self, env: Env, wake: Function<(), Unknown<'static>>) -> Result<()> {
         if self.wake.is_some() {
             return Err(Error::new(Status::GenericFailure, "TRANSOM_ERROR_INVALID_ARGUMENT: already listening"));
         }
-        let tsfn: Arc<Wake> = Arc::new(wake.build_threadsafe_function::<()>().build()?);
+        let inbox = self.inbox.clone();
+        // The events are taken when Node runs the call: all that came until then, in one go.
+        let tsfn: Arc<Wake> = Arc::new(wake.build_threadsafe_function::<()>().build_callback(move |_| Ok(take(&inbox)))?);
         // Unreferenced until keepAlive(true): an app without windows does not hold Node open.
         check(unsafe { napi::sys::napi_unref_threadsafe_function(env.raw(), tsfn.raw()) })?;
         self.referenced = false;
@@ -107,21 +133,10 @@ impl NativeApp {
         Ok(())
     }
 
-    /// Takes every event waiting in the inbox, in order.
-    #[napi]
-    pub fn take_events(&self) -> Vec<NativeEvent> {
-        let events = {
-            let mut inbox = self.inbox.lock().unwrap_or_else(|e| e.into_inner());
-            inbox.scheduled = false;
-            std::mem::take(&mut inbox.events)
-        };
-        events
-            .into_iter()
-            .map(|event| {
-                let (json, bytes) = event.into_parts();
-                NativeEvent { json, bytes: bytes.map(Buffer::from) }
-            })
-            .collect()
+    /// Takes every event waiting in the inbox, in order (as `listen`'s function gets them).
+    #[napi(ts_return_type = "Array<string | NativeEvent>")]
+    pub fn take_events(&self) -> Events {
+        take(&self.inbox)
     }
 
     /// Whether pending events keep Node's event loop alive (true while windows are open).

@@ -2,7 +2,8 @@
  * The Node backend: the napi-rs addon in bindings/node (libtransom linked in as a Rust crate).
  *
  * Events: the GUI thread appends each event to the addon's inbox and, when the inbox was empty,
- * schedules one call of a ThreadsafeFunction (it never waits); that call takes the whole inbox.
+ * schedules one call of a ThreadsafeFunction (it never waits); that call takes the whole inbox and
+ * brings it as its argument (the JSON text of each event; `{json, bytes}` for a binary message).
  * No polling. The ThreadsafeFunction is referenced only while windows are open, so Node exits
  * when the last window has closed and nothing else is pending.
  */
@@ -33,13 +34,19 @@ export async function createNodeBackend(sink, options) {
     catch (error) {
         throw toTransomError(error);
     }
-    const drain = () => {
-        for (const event of native.takeEvents()) {
-            const bytes = event.bytes ? new Uint8Array(event.bytes.buffer, event.bytes.byteOffset, event.bytes.byteLength) : undefined;
-            sink.event(event.json, bytes);
+    const deliver = (events) => {
+        for (let i = 0; i < events.length; i++) {
+            const event = events[i];
+            if (typeof event === "string")
+                sink.event(event);
+            else {
+                const bytes = event.bytes ? new Uint8Array(event.bytes.buffer, event.bytes.byteOffset, event.bytes.byteLength) : undefined;
+                sink.event(event.json, bytes);
+            }
         }
     };
-    native.listen(drain);
+    const drain = () => deliver(native.takeEvents());
+    native.listen(deliver);
     let closed = false;
     const call = (f) => {
         try {
@@ -55,7 +62,17 @@ export async function createNodeBackend(sink, options) {
         version: addon.NativeApp.version(),
         run: (command) => call(() => native.sendJson(command)),
         direct: {
-            post: (target, id, channel, payload) => call(() => (target === "webview" ? native.post(id, channel, payload) : native.postWindow(id, channel, payload))),
+            post(target, id, channel, payload) {
+                try {
+                    if (target === "webview")
+                        native.post(id, channel, payload);
+                    else
+                        native.postWindow(id, channel, payload);
+                }
+                catch (error) {
+                    throw toTransomError(error);
+                }
+            },
             resolve: (c, value) => call(() => native.resolve(c, value)),
             reject: (c, message) => call(() => native.reject(c, message)),
             channelSend: (channel, payload) => call(() => native.channelSend(channel, payload)),

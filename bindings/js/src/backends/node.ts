@@ -2,7 +2,8 @@
  * The Node backend: the napi-rs addon in bindings/node (libtransom linked in as a Rust crate).
  *
  * Events: the GUI thread appends each event to the addon's inbox and, when the inbox was empty,
- * schedules one call of a ThreadsafeFunction (it never waits); that call takes the whole inbox.
+ * schedules one call of a ThreadsafeFunction (it never waits); that call takes the whole inbox and
+ * brings it as its argument (the JSON text of each event; `{json, bytes}` for a binary message).
  * No polling. The ThreadsafeFunction is referenced only while windows are open, so Node exits
  * when the last window has closed and nothing else is pending.
  */
@@ -11,9 +12,12 @@ import process from "node:process";
 import type { Backend, BackendSink } from "../backend.ts";
 import { toTransomError, TransomError } from "../errors.ts";
 
+/** An event as the addon gives it: its JSON text, or that and the bytes of a binary message. */
+type NativeEvent = string | { json: string; bytes?: Uint8Array | null };
+
 interface NativeApp {
-  listen(wake: () => void): void;
-  takeEvents(): { json: string; bytes?: Uint8Array | null }[];
+  listen(wake: (events: NativeEvent[]) => void): void;
+  takeEvents(): NativeEvent[];
   keepAlive(on: boolean): void;
   sendJson(command: string): string;
   post(webview: number, channel: string, payload: string): void;
@@ -56,13 +60,18 @@ export async function createNodeBackend(sink: BackendSink, options: { optionsJso
   } catch (error) {
     throw toTransomError(error);
   }
-  const drain = () => {
-    for (const event of native.takeEvents()) {
-      const bytes = event.bytes ? new Uint8Array(event.bytes.buffer, event.bytes.byteOffset, event.bytes.byteLength) : undefined;
-      sink.event(event.json, bytes);
+  const deliver = (events: NativeEvent[]): void => {
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i];
+      if (typeof event === "string") sink.event(event);
+      else {
+        const bytes = event.bytes ? new Uint8Array(event.bytes.buffer, event.bytes.byteOffset, event.bytes.byteLength) : undefined;
+        sink.event(event.json, bytes);
+      }
     }
   };
-  native.listen(drain);
+  const drain = () => deliver(native.takeEvents());
+  native.listen(deliver);
   let closed = false;
   const call = <T>(f: () => T): T => {
     try {
@@ -77,8 +86,14 @@ export async function createNodeBackend(sink: BackendSink, options: { optionsJso
     version: addon.NativeApp.version(),
     run: (command) => call(() => native.sendJson(command)),
     direct: {
-      post: (target, id, channel, payload) =>
-        call(() => (target === "webview" ? native.post(id, channel, payload) : native.postWindow(id, channel, payload))),
+      post(target, id, channel, payload) {
+        try {
+          if (target === "webview") native.post(id, channel, payload);
+          else native.postWindow(id, channel, payload);
+        } catch (error) {
+          throw toTransomError(error);
+        }
+      },
       resolve: (c, value) => call(() => native.resolve(c, value)),
       reject: (c, message) => call(() => native.reject(c, message)),
       channelSend: (channel, payload) => call(() => native.channelSend(channel, payload)),
