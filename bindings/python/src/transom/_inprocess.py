@@ -86,6 +86,10 @@ class InProcessBackend(Backend):
         self._reader_removed = threading.Event()
         self._ended = False
         self._inline: Optional[InlineExecutor] = None
+        # The out-parameter of transom_event_next for the InlineExecutor's reader (one thread at a
+        # time holds that role).
+        out = ctypes.c_void_p()
+        self._out = (out, ctypes.byref(out))
 
     # ---- errors ---------------------------------------------------------------------------
 
@@ -190,10 +194,32 @@ class InProcessBackend(Backend):
         # One event per read: its callbacks run before the next is taken, and no extra call looks
         # for more first (that call, about 3 µs, would delay every lone event; a burst costs the
         # same either way: one transom_event_next per event).
-        batch: List[Dict[str, Any]] = []
-        result = self._take(ptr, -1, batch, 1)
-        if batch:
-            self._deliver(batch)
+        lib = self._lib
+        event, event_ref = self._out
+        result = lib.event_next(ptr, -1, event_ref)
+        if result == _OK:
+            data: Optional[bytes] = None
+            try:
+                text = lib.event_json(event) or b"{}"
+                if b'"bytes":' in text:
+                    length = ctypes.c_size_t()
+                    pointer = lib.event_bytes(event, ctypes.byref(length))
+                    if pointer:
+                        data = ctypes.string_at(pointer, length.value) if length.value else b""
+            finally:
+                lib.event_free(event)
+            try:
+                decoded = _decode(text.decode("utf-8"))
+            except ValueError:  # pragma: no cover - the core writes JSON
+                log.error("transom: dropped an event that is not JSON: %r", text[:200])
+                return True
+            if data is not None and isinstance(decoded, dict):
+                decoded["payload"] = data
+            try:
+                self._sink.deliver([decoded])  # type: ignore[union-attr]
+            except Exception:  # pragma: no cover - the sink catches user errors itself
+                log.exception("transom: delivering events failed")
+            return True
         if result == _CLOSED:
             self._end()
             return False
