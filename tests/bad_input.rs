@@ -200,3 +200,45 @@ fn next_event_inside_a_callback_does_not_wait() {
     assert!(result.is_err());
     assert!(waited < Duration::from_secs(1), "next_event waited {waited:?} on the GUI thread");
 }
+
+/// What a page hands `window.host` that cannot travel is refused in the page, with a JavaScript
+/// error, and never reaches the program: names that are empty, too long or not strings, values
+/// JSON cannot hold. The page keeps working.
+#[test]
+fn bad_input_from_a_page_is_refused_in_the_page() {
+    let app = App::new(None).unwrap();
+    app.handle("f").unwrap();
+    let (_, _webview) = open_page(
+        &app,
+        &page(
+            "const circular = {}; circular.self = circular;
+             const tries = {
+               emptyName: () => host.send('', 1),
+               longName: () => host.send('n'.repeat(257), 1),
+               numberName: () => host.send(5, 1),
+               bigint: () => host.send('c', 10n),
+               circular: () => host.send('c', circular),
+               invokeEmpty: () => host.invoke('', 1),
+               stateKey: () => { host.state[''] = 1; },
+             };
+             const out = {};
+             const run = async () => {
+               for (const [k, fn] of Object.entries(tries)) {
+                 try { await fn(); out[k] = 'accepted'; } catch (e) { out[k] = e.name; }
+               }
+               host.send('report', out);
+             };
+             run();",
+        ),
+    );
+    let (_, v) = wait_for(&app, "report", |e, v| {
+        assert!(!(e.kind() == EventKind::Message && v["channel"] == "c"), "a bad value reached the program: {v}");
+        assert_ne!(e.kind(), EventKind::Invoke, "a bad call reached the program: {v}");
+        e.kind() == EventKind::Message && v["channel"] == "report"
+    });
+    let report = &v["payload"];
+    for (k, error) in report.as_object().unwrap() {
+        assert!(error == "TypeError" || error == "RangeError", "{k}: {error} ({report})");
+    }
+    assert_eq!(report.as_object().unwrap().len(), 7, "{report}");
+}
