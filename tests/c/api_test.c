@@ -1392,6 +1392,10 @@ static void test_shutdown(transom_app *app) {
   expect(transom_channel_send(app, 1, "1"), TRANSOM_ERROR_CLOSED, true, "channel_send after shutdown");
   expect(transom_channel_send_bytes(app, 1, three, 3), TRANSOM_ERROR_CLOSED, true, "channel_send_bytes after shutdown");
   expect(transom_channel_close(app, 1), TRANSOM_ERROR_CLOSED, true, "channel_close after shutdown");
+  expect(transom_handle(app, "add"), TRANSOM_ERROR_CLOSED, true, "handle after shutdown");
+  expect(transom_unhandle(app, "add"), TRANSOM_ERROR_CLOSED, true, "unhandle after shutdown");
+  expect(transom_webview_set(app, webview, "{\"visible\":true}"), TRANSOM_ERROR_CLOSED, true, "webview_set after shutdown");
+  expect(transom_asset_respond(app, 1, 200, NULL, NULL, 0), TRANSOM_ERROR_CLOSED, true, "asset_respond after shutdown");
   expect(transom_send_json(app, "{\"cmd\":\"post\",\"channel\":\"c\",\"payload\":1}", &reply), TRANSOM_ERROR_CLOSED,
          reply == SENTINEL_PTR, "send_json post after shutdown");
   reply = NULL;
