@@ -119,8 +119,9 @@ class InlineExecutor(Executor):
 
     #: Seconds a callback may run on the reader before the other thread takes over reading.
     STEAL_AFTER = 0.01
-    #: Seconds without callbacks after which the waiting thread stops looking.
-    LINGER = 1.0
+    #: Seconds without callbacks after which the waiting thread stops looking (so that an app
+    #: that gets a message now and then does not wake a thread 100 times a second).
+    LINGER = 0.1
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
