@@ -4,8 +4,7 @@
 //!
 //! Env:
 //! - `TRANSOM_STRESS_WINDOWS`: how many windows with a page `windows_opened_and_closed_in_sequence`
-//!   opens (default 50, about 30 s); `TRANSOM_STRESS_WINDOWS=1000` is the full run (mind
-//!   `web_processes_end_with_their_webview`: today each of them leaves a network process behind).
+//!   opens (default 50, about 30 s); `TRANSOM_STRESS_WINDOWS=1000` is the full run.
 //! - `TRANSOM_STRESS_BARE_WINDOWS`: how many windows without a webview it opens first (default 1000).
 
 mod common;
