@@ -238,7 +238,8 @@ void transom_app_free(struct transom_app *app);
 //   app shuts down (another thread or an event callback calls `transom_app_shutdown`).
 //
 // Errors: `TRANSOM_ERROR_NULL_ARGUMENT`, `TRANSOM_ERROR_INVALID_ARGUMENT` (macOS: the loop runs
-// already).
+// already), `TRANSOM_ERROR_UNSUPPORTED` (elsewhere: called on the GUI thread, from an event
+// callback, where it would wait for itself).
 //
 // # Safety
 // `app` is NULL or a live app.
@@ -340,7 +341,8 @@ transom_result transom_channel_close(struct transom_app *app, uint64_t channel);
 //
 // Errors: `TRANSOM_ERROR_TIMEOUT` (no event in time), `TRANSOM_ERROR_CLOSED` (the app is shut down
 // and every event was taken), `TRANSOM_ERROR_NULL_ARGUMENT`, `TRANSOM_ERROR_INVALID_ARGUMENT`
-// (`timeout_ms` below -1).
+// (`timeout_ms` below -1), `TRANSOM_ERROR_UNSUPPORTED` (called on the GUI thread, from an event
+// callback, with a `timeout_ms` other than 0: it would wait for itself).
 //
 // Waits on the calling thread, never on the GUI thread. Not for use while an event callback is set.
 //

@@ -572,6 +572,9 @@ impl App {
     /// # Errors
     /// `Timeout` when no event came in time; `Closed` when the app is shut down and drained.
     pub fn next_event(&self, timeout: Option<Duration>) -> Result<Event> {
+        if timeout != Some(Duration::ZERO) {
+            refuse_on_gui_thread("next_event")?;
+        }
         let event = self.shared().events.next(timeout)?;
         if let Some(credit) = event.credit() {
             // The program took a channel message: the page may send that much more.
@@ -618,6 +621,7 @@ impl App {
         return gui::run_main();
         #[cfg(not(target_os = "macos"))]
         {
+            refuse_on_gui_thread("run_main")?;
             let shared = self.shared();
             let mut done = shared.shutdown_done.lock();
             while !*done {
@@ -671,4 +675,16 @@ fn parse_headers(text: &str) -> Result<Vec<(String, String)>> {
             Ok((name, value))
         })
         .collect()
+}
+
+/// Refuses a call that would wait for the GUI thread when it is made on the GUI thread (from an
+/// event callback): it would wait for itself and stop every window meanwhile.
+fn refuse_on_gui_thread(what: &str) -> Result<()> {
+    if gui::runtime().is_ok_and(|r| r.is_gui_thread()) {
+        return Err(Error::new(
+            ErrorCode::Unsupported,
+            format!("{what} cannot wait on the GUI thread (an event callback runs there): take events on another thread, or with a zero timeout"),
+        ));
+    }
+    Ok(())
 }

@@ -180,7 +180,6 @@ fn calls_from_inside_an_event_callback() {
 /// `next_event` inside an event callback (the GUI thread) cannot get anything (events go to the
 /// callback) and waits there: it should refuse at once instead of stopping every window.
 #[test]
-#[ignore = "next_event on the GUI thread waits its whole timeout (forever without one) and stops every window meanwhile"]
 fn next_event_inside_a_callback_does_not_wait() {
     let app = App::new(None).unwrap();
     let (_, webview) = open_page(&app, &page("host.on('ping', (n) => host.send('pong', n));"));

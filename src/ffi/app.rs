@@ -86,7 +86,8 @@ pub unsafe extern "C" fn transom_app_free(app: *mut transom_app) {
 ///   app shuts down (another thread or an event callback calls `transom_app_shutdown`).
 ///
 /// Errors: `TRANSOM_ERROR_NULL_ARGUMENT`, `TRANSOM_ERROR_INVALID_ARGUMENT` (macOS: the loop runs
-/// already).
+/// already), `TRANSOM_ERROR_UNSUPPORTED` (elsewhere: called on the GUI thread, from an event
+/// callback, where it would wait for itself).
 ///
 /// # Safety
 /// `app` is NULL or a live app.

@@ -40,7 +40,8 @@ pub type transom_event_callback = Option<unsafe extern "C" fn(event: *mut transo
 ///
 /// Errors: `TRANSOM_ERROR_TIMEOUT` (no event in time), `TRANSOM_ERROR_CLOSED` (the app is shut down
 /// and every event was taken), `TRANSOM_ERROR_NULL_ARGUMENT`, `TRANSOM_ERROR_INVALID_ARGUMENT`
-/// (`timeout_ms` below -1).
+/// (`timeout_ms` below -1), `TRANSOM_ERROR_UNSUPPORTED` (called on the GUI thread, from an event
+/// callback, with a `timeout_ms` other than 0: it would wait for itself).
 ///
 /// Waits on the calling thread, never on the GUI thread. Not for use while an event callback is set.
 ///
