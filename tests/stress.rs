@@ -17,6 +17,13 @@ use common::{open_page, page, wait_for, wait_message, PATIENCE};
 use serde_json::{json, Value};
 use transom::{App, ErrorCode, EventKind};
 
+/// The tests of this file run one at a time: they count the process's web processes and measure
+/// its memory, which the others' pages would disturb.
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 fn env_count(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
@@ -62,6 +69,7 @@ fn census(names: &[String]) -> String {
 /// at the end it reports its counts.
 #[test]
 fn four_threads_post_250_000_messages_to_8_webviews() {
+    let _serial = serial();
     const SENDERS: usize = 4;
     const WEBVIEWS: usize = 8;
     const TOTAL: usize = 250_000;
@@ -123,6 +131,7 @@ fn four_threads_post_250_000_messages_to_8_webviews() {
 /// the page's messages at the same time: both streams complete, each in order.
 #[test]
 fn page_and_program_flood_each_other_at_once() {
+    let _serial = serial();
     const N: u64 = 100_000;
     let app = App::new(None).unwrap();
     let (_, webview) = open_page(
@@ -183,6 +192,7 @@ fn page_and_program_flood_each_other_at_once() {
 /// are only reported here (see `web_processes_end_with_their_webview`).
 #[test]
 fn windows_opened_and_closed_in_sequence() {
+    let _serial = serial();
     let bare = env_count("TRANSOM_STRESS_BARE_WINDOWS", 1000);
     let with_page = env_count("TRANSOM_STRESS_WINDOWS", 50);
     let app = App::new(None).unwrap();
@@ -246,6 +256,7 @@ fn windows_opened_and_closed_in_sequence() {
 /// (WebKit may keep a spare).
 #[test]
 fn web_processes_end_with_their_webview() {
+    let _serial = serial();
     let app = App::new(None).unwrap();
     let before = child_processes();
     let script = page("");
@@ -269,6 +280,7 @@ fn web_processes_end_with_their_webview() {
 /// queue then says `Closed`. Nothing hangs.
 #[test]
 fn shutdown_with_1000_calls_pending_both_ways() {
+    let _serial = serial();
     const N: usize = 1000;
     let app = App::new(None).unwrap();
     let (_, webview) = open_page(
@@ -334,6 +346,7 @@ fn shutdown_with_1000_calls_pending_both_ways() {
 /// panics or hangs, and the program's own calls all end.
 #[test]
 fn answers_racing_a_shutdown() {
+    let _serial = serial();
     const N: usize = 1000;
     let app = App::new(None).unwrap();
     let (_, webview) = open_page(
