@@ -162,7 +162,9 @@ class InlineExecutor(Executor):
         read = self._read
         assert read is not None
         while True:
-            role = self._next_role(me)
+            # The common case without the lock: this thread reads and nothing else is asked of it
+            # (only this thread gives its reader role away while it is not in a callback).
+            role = _READ if self._reader is me and not self._stopped else self._next_role(me)
             if role == _STOP:
                 return
             if role == _READ:
@@ -208,6 +210,8 @@ class InlineExecutor(Executor):
     def _run_queue(self, me: threading.Thread) -> None:
         """Runs queued functions until none is left, unless another thread is running them."""
         lock, queue, monotonic = self._lock, self._queue, time.monotonic
+        if not queue:
+            return  # checked again under the lock below when there is something
         with lock:
             if self._runner is not None or not queue:
                 return
