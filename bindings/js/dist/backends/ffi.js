@@ -30,6 +30,31 @@ const encoder = new TextEncoder();
 export function cstring(text) {
     return encoder.encode(text + "\0");
 }
+/** C strings of names (channels), made once: programs use few. */
+const names = new Map();
+function cname(name) {
+    let c = names.get(name);
+    if (c === undefined) {
+        c = cstring(name);
+        if (names.size < 1024)
+            names.set(name, c);
+    }
+    return c;
+}
+/** Where payloads up to SCRATCH_MAX bytes are encoded for a call: the library copies what it is
+ *  given before the call returns, so one buffer serves every call (no allocation per message). */
+const SCRATCH_MAX = 1 << 20;
+let scratch = new Uint8Array(16384);
+function cpayload(text) {
+    // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+    const most = text.length * 3 + 1;
+    if (most > SCRATCH_MAX)
+        return cstring(text);
+    if (most > scratch.length)
+        scratch = new Uint8Array(Math.max(most, scratch.length * 2));
+    scratch[encoder.encodeInto(text, scratch).written] = 0;
+    return scratch;
+}
 /** The calling thread's last error as a TransomError. */
 export function lastError(native) {
     return fromMessage(native.text(native.fn.transom_last_error_message()));
@@ -67,7 +92,7 @@ export function commands(native, app) {
     const reply = new BigUint64Array(1);
     return {
         run(command) {
-            if (f.transom_send_json(app, cstring(command), reply) !== OK)
+            if (f.transom_send_json(app, cpayload(command), reply) !== OK)
                 throw failure();
             const p = native.pointer(reply[0]);
             const result = native.text(p);
@@ -77,24 +102,24 @@ export function commands(native, app) {
         direct: {
             post(target, id, channel, payload) {
                 const post = target === "webview" ? f.transom_post : f.transom_post_window;
-                if (post(app, id, cstring(channel), cstring(payload)) !== OK)
+                if (post(app, id, cname(channel), cpayload(payload)) !== OK)
                     throw failure();
             },
             resolve(call, value) {
-                if (f.transom_resolve(app, call, cstring(value)) !== OK)
+                if (f.transom_resolve(app, call, cpayload(value)) !== OK)
                     throw failure();
             },
             reject(call, message) {
-                if (f.transom_reject(app, call, cstring(message)) !== OK)
+                if (f.transom_reject(app, call, cpayload(message)) !== OK)
                     throw failure();
             },
             channelSend(channel, payload) {
-                if (f.transom_channel_send(app, channel, cstring(payload)) !== OK)
+                if (f.transom_channel_send(app, channel, cpayload(payload)) !== OK)
                     throw failure();
             },
         },
         postBytes(webview, channel, bytes) {
-            if (f.transom_post_bytes(app, webview, cstring(channel), bytes.byteLength ? bytes : null, bytes.byteLength) !== OK)
+            if (f.transom_post_bytes(app, webview, cname(channel), bytes.byteLength ? bytes : null, bytes.byteLength) !== OK)
                 throw failure();
         },
         channelSendBytes(channel, bytes) {
