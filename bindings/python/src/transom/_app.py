@@ -130,8 +130,16 @@ def _listener_decorator(register: Callable[[F], None], fn: Optional[F]) -> Any:
     return decorator
 
 
+#: Names (channels, handlers) already checked: most programs use a few, many times.
+_checked_names: Set[str] = set()
+
+
 def _check_id_text(value: Any, what: str) -> str:
+    if type(value) is str and value in _checked_names:
+        return value
     text = check_text(value, what, allow_empty=False)
+    if len(_checked_names) < 4096:
+        _checked_names.add(text)
     return text
 
 
@@ -300,6 +308,9 @@ class Webview(_EventTarget):
     def _take_listeners(self, channel: str) -> List[Callable[..., Any]]:
         """The listeners for a message on ``channel``; ``once`` listeners are removed here, on the
         thread that reads events, so that each sees exactly one message."""
+        if not self._once:
+            listeners = self._listeners.get(channel)
+            return tuple(listeners) if listeners else ()  # type: ignore[return-value]
         with self.app._lock:
             listeners = self._listeners.get(channel)
             if not listeners:

@@ -48,8 +48,8 @@ _encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan
 
 
 def _make_fast_encoder() -> Any:
-    """The C encoder ``_encoder.encode`` makes anew on every call, made once (the same
-    settings). It keeps no state between calls but the cycle markers, given fresh each time."""
+    """The C encoder that ``_encoder.encode`` makes anew on every call, made once (the same
+    settings)."""
     try:
         from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
     except ImportError:  # pragma: no cover - no C accelerator
@@ -60,16 +60,16 @@ def _make_fast_encoder() -> Any:
     def fail(value: Any) -> Any:
         raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
-    def make(markers: Dict[int, Any]) -> Any:
-        return c_make_encoder(markers, fail, encode_basestring, None, ":", ",", False, False, False)
-
-    # Check the signature once: a different Python may take other arguments.
+    # Without cycle markers (None) it keeps no state between calls, so one serves every call and
+    # thread; a cycle ends in RecursionError (reported as InvalidJsonError like the rest).
     try:
-        if "".join(make({})([1, "é", {"a": None}], 0)) != '[1,"é",{"a":null}]':
+        encoder = c_make_encoder(None, fail, encode_basestring, None, ":", ",", False, False, False)
+        # Check the signature once: a different Python may take other arguments.
+        if "".join(encoder([1, "é", {"a": None}], 0)) != '[1,"é",{"a":null}]':
             return None
     except TypeError:  # pragma: no cover
         return None
-    return make
+    return encoder
 
 
 _fast_encoder = _make_fast_encoder()
@@ -103,7 +103,7 @@ def encode(value: Any, what: str = "payload") -> str:
         if type(value) in _PLAIN:
             return _encoder.encode(value)
         if _fast_encoder is not None:
-            return "".join(_fast_encoder({})(value, 0))
+            return "".join(_fast_encoder(value, 0))
         return _encoder.encode(value)
     except (TypeError, ValueError, RecursionError) as error:
         raise InvalidJsonError(f"{what} cannot be encoded as JSON: {error}") from None
