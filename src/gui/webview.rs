@@ -334,10 +334,12 @@ fn build_in(builder: WebViewBuilder<'_>, window: &Window, id: u64, runtime: Opti
         security.register_uri_scheme_as_cors_enabled(SCHEME);
     }
     if let (Some(manager), Some(_)) = (engine.user_content_manager(), runtime) {
-        let source = engine.clone();
+        // A weak reference: the webview owns the content manager, which owns this handler, so a
+        // strong one would keep the webview (and all it holds) alive after it is closed.
+        let source = webkit2gtk::glib::object::ObjectExt::downgrade(&engine);
         manager.connect_script_message_received(Some(MESSAGE_HANDLER), move |_, message| {
             if let Some(value) = message.js_value() {
-                let origin = source.uri().map(|u| u.to_string()).unwrap_or_default();
+                let origin = source.upgrade().and_then(|view| view.uri()).map(|u| u.to_string()).unwrap_or_default();
                 send_internal(Command::PageIpc { webview: id, origin, body: value.to_string() });
             }
         });
