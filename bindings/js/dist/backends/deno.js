@@ -10,14 +10,6 @@ const DENO_TYPES = {
     usize: "usize",
     void: "void",
 };
-/** Wake-ups in a row that brought one event each, after which events come through the callback. */
-const CALM_WAKES = 32;
-/** Events through the callback within BURST_MS that make a burst (a page's round trips, ≥ 80 µs
- *  each, stay well below it): from then on, events come from the queue. */
-const BURST_EVENTS = 200;
-const BURST_MS = 10;
-/** Time without events after which events come from the queue again. */
-const IDLE_MS = 250;
 function symbols() {
     const declared = {};
     for (const [name, f] of Object.entries(FUNCTIONS)) {
@@ -52,7 +44,7 @@ export async function createDenoBackend(sink, options) {
     const waitForEvent = lib.symbols.transom_event_wait;
     const app = newApp(native, options.optionsJson);
     const read = eventReader(native);
-    /** The app wants Deno kept alive (it has windows). */
+    /** The app wants Deno kept alive (it has windows): events come from the queue. */
     let alive = false;
     /** We asked the core for queue mode (no callback). */
     let queued = false;
@@ -66,21 +58,7 @@ export async function createDenoBackend(sink, options) {
     let ended = false;
     let whenSettled = null;
     let closed = false;
-    // ---- the callback ----
-    let referenced = false;
-    const reference = (on) => {
-        if (on === referenced)
-            return;
-        referenced = on;
-        if (on)
-            callback.ref();
-        else
-            callback.unref();
-    };
-    /** When the last event came through the callback, and the burst count since burstStart. */
-    let lastEvent = 0;
-    let burstStart = 0;
-    let burstCount = 0;
+    // ---- the callback (while the app has no windows) ----
     const callback = Deno.UnsafeCallback.threadSafe({ parameters: ["pointer", "pointer"], result: "void" }, (event) => {
         try {
             const [json, bytes] = read(event);
@@ -90,71 +68,30 @@ export async function createDenoBackend(sink, options) {
         catch (error) {
             console.error("transom: event callback failed:", error);
         }
-        if (!alive || queued || stopping)
-            return;
-        const now = (lastEvent = performance.now());
-        if (now - burstStart > BURST_MS) {
-            burstStart = now;
-            burstCount = 0;
-        }
-        if (++burstCount >= BURST_EVENTS)
-            toQueue();
     });
-    callback.unref(); // threadSafe made it ref'ed (counted: `referenced` tracks ours)
+    callback.unref();
     if (s.transom_set_event_callback(app, callback.pointer, null) !== OK) {
         callback.close();
         throw lastError(native);
     }
-    /** While alive on the callback: back to the queue after IDLE_MS without events. */
-    let idleTimer = null;
-    const idleCheck = () => {
-        idleTimer = null;
-        if (!alive || queued || stopping || closed)
-            return;
-        const quiet = performance.now() - lastEvent;
-        if (quiet >= IDLE_MS)
-            toQueue();
-        else
-            armIdle(IDLE_MS - quiet);
-    };
-    const armIdle = (ms) => {
-        idleTimer = setTimeout(idleCheck, ms);
-        // The ref'ed callback keeps Deno alive, not this timer.
-        Deno.unrefTimer(idleTimer);
-    };
-    const disarmIdle = () => {
-        if (idleTimer !== null)
-            clearTimeout(idleTimer);
-        idleTimer = null;
-    };
-    // ---- the queue ----
+    // ---- the queue (while the app has windows) ----
     const waitOut = new BigUint64Array(1);
     const out = new BigUint64Array(1);
-    let singles = 0;
     const toQueue = () => {
         queued = true;
-        singles = 0;
-        disarmIdle();
         s.transom_set_event_callback(app, null, null);
-        reference(false); // the pending wait keeps Deno alive
         wait();
     };
     const toCallback = () => {
         queued = false;
         s.transom_set_event_callback(app, callback.pointer, null);
-        reference(alive);
-        if (alive) {
-            lastEvent = burstStart = performance.now();
-            burstCount = 0;
-            armIdle(IDLE_MS);
-        }
     };
     const deliver = (event) => {
         let error = false;
         try {
             const [json, bytes] = read(event);
             // A failed create is followed by code that may close the app's last window (createWindow's
-            // clean-up, in microtasks): what comes next is decided after it.
+            // clean-up, in microtasks): whether to wait again is decided after it.
             error = json.startsWith('{"type":"error"');
             sink.event(json, bytes);
         }
@@ -182,7 +119,7 @@ export async function createDenoBackend(sink, options) {
     const next = () => {
         if (!queued || waiting || taking || ended)
             return;
-        if (stopping || (alive && singles < CALM_WAKES))
+        if (alive || stopping)
             wait();
         else
             toCallback();
@@ -198,7 +135,6 @@ export async function createDenoBackend(sink, options) {
             return;
         }
         taking = true;
-        let count = 1;
         let error = deliver(native.pointer(waitOut[0]));
         for (;;) {
             const r = s.transom_event_next(app, 0, out);
@@ -207,12 +143,10 @@ export async function createDenoBackend(sink, options) {
                     ended = true;
                 break;
             }
-            count++;
             if (deliver(native.pointer(out[0])))
                 error = true;
         }
         taking = false;
-        singles = count === 1 ? singles + 1 : 0;
         if (ended)
             settled();
         else if (error)
@@ -230,15 +164,10 @@ export async function createDenoBackend(sink, options) {
                 return;
             alive = on;
             if (on) {
-                // Windows open: the queue, until a conversation makes the callback the quicker way.
                 if (!queued)
                     toQueue();
             }
-            else if (!queued) {
-                disarmIdle();
-                reference(false);
-            }
-            else if (!waiting && !taking) {
+            else if (queued && !waiting && !taking) {
                 toCallback();
             }
             // Otherwise the events being taken are handled first (see took). A wait still pending when
@@ -249,7 +178,6 @@ export async function createDenoBackend(sink, options) {
             if (closed)
                 return;
             stopping = true;
-            disarmIdle();
             // The pending shutdown keeps Deno alive meanwhile. In callback mode, the GUI thread hands
             // the last events over before it is done (it waits for each callback); in queue mode, the
             // queue brings them and ends with CLOSED.
@@ -263,7 +191,6 @@ export async function createDenoBackend(sink, options) {
                 await new Promise((resolve) => (whenSettled = resolve));
             }
             closed = true;
-            reference(false);
             if (r !== OK && r !== CLOSED) {
                 throw new TransomError(r === 7 ? "TRANSOM_ERROR_TIMEOUT" : "TRANSOM_ERROR_PLATFORM", `transom_app_shutdown failed (${r})`);
             }

@@ -2,28 +2,27 @@
  * The Deno backend: libtransom through `Deno.dlopen` (needs --allow-ffi; the functions, event
  * reading and commands shared with Bun are in ffi.ts).
  *
- * Events come one of two ways, whichever suits the traffic:
- * - From the app's queue: a `nonblocking` `transom_event_next(app, -1)` waits on a Deno worker
- *   thread; when it brings an event, the JavaScript thread takes every other waiting event with
- *   `transom_event_next(app, 0)` at once, then waits again. A burst costs one wake-up of the
- *   JavaScript thread and the GUI thread never waits for JavaScript; a lone event takes two
- *   wake-ups (GUI thread, worker thread, JavaScript thread).
- * - Through an `UnsafeCallback.threadSafe`, the app's event callback. Deno makes the GUI thread
- *   wait until the callback has run on the JavaScript thread: a round trip between the threads
- *   per event (≈ 20 µs; 10,000 page messages took 222 ms this way), but a lone event reaches
- *   JavaScript with one wake-up (round trips page → program → page ≈ 20 % quicker). The callback
- *   only copies the event, frees it and queues it for the core.
- * While the app has windows it starts on the queue; CALM_WAKES wake-ups in a row that brought one
- * event each (a conversation) switch to the callback; BURST_EVENTS within BURST_MS (a burst: the
- * GUI thread hands over a turn's events through the callback still) or IDLE_MS without events
- * switch back to the queue, so the next burst finds it. Without windows, the callback, unref'ed,
- * so Deno may exit; with windows the callback is ref'ed, or the pending wait keeps Deno alive.
- *
- * Switching is `transom_set_event_callback` (a command: the events the GUI thread hands to the
- * callback before it takes effect come first, queued ones after), and happens only while no wait
- * is pending and no events are being taken, so events keep their order. The functions that wait
- * for the GUI thread (transom_app_shutdown, transom_app_free) are `nonblocking` too: the
- * JavaScript thread never waits for the GUI thread while the GUI thread may wait for it.
+ * Events come two ways:
+ * - While the app has windows (it keeps Deno alive), from the app's queue: a `nonblocking`
+ *   `transom_event_next(app, -1)` waits on a Deno worker thread; when it brings an event, the
+ *   JavaScript thread takes every other waiting event with `transom_event_next(app, 0)` at once,
+ *   then waits again. A burst of events costs one wake-up of the JavaScript thread, and the GUI
+ *   thread never waits for JavaScript. The pending wait is what keeps Deno alive.
+ * - Otherwise, through an `UnsafeCallback.threadSafe` (unref'ed, so Deno may exit). Deno makes the
+ *   library's thread that calls it wait until it has run on the JavaScript thread: a round trip
+ *   between the threads per event (≈ 20 µs; 10,000 page messages took 222 ms this way), fine for
+ *   the few events of an app without windows. It only copies the event, frees it and queues it.
+ * Switching is `transom_set_event_callback`, a command the GUI thread takes after the events it
+ * is handing over; it happens only while no wait is pending and no events are being taken. From
+ * the queue to the callback (the last window closed) order is kept: what is queued then is handed
+ * to the callback first. From the callback to the queue (a window opens) events the callback was
+ * given but has not delivered yet could be overtaken by queued ones where the library delivers
+ * callbacks on a thread of their own; with no window open such events are rare (state changes),
+ * and the first queued one (window-created) comes only after the window exists. For that reason
+ * events do not go back to the callback during a conversation, although a lone event arrives
+ * sooner that way (one wake-up against two). The functions that wait for the GUI thread
+ * (transom_app_shutdown, transom_app_free) are `nonblocking` too: the JavaScript thread never
+ * waits for the GUI thread while the GUI thread may wait for it.
  */
 import type { Backend, BackendSink } from "../backend.ts";
 import { TransomError } from "../errors.ts";
@@ -39,15 +38,6 @@ const DENO_TYPES: Record<CType, string> = {
   usize: "usize",
   void: "void",
 };
-
-/** Wake-ups in a row that brought one event each, after which events come through the callback. */
-const CALM_WAKES = 32;
-/** Events through the callback within BURST_MS that make a burst (a page's round trips, ≥ 80 µs
- *  each, stay well below it): from then on, events come from the queue. */
-const BURST_EVENTS = 200;
-const BURST_MS = 10;
-/** Time without events after which events come from the queue again. */
-const IDLE_MS = 250;
 
 function symbols(): Record<string, unknown> {
   const declared: Record<string, unknown> = {};
@@ -84,7 +74,7 @@ export async function createDenoBackend(sink: BackendSink, options: { optionsJso
   const app = newApp(native, options.optionsJson);
   const read = eventReader(native);
 
-  /** The app wants Deno kept alive (it has windows). */
+  /** The app wants Deno kept alive (it has windows): events come from the queue. */
   let alive = false;
   /** We asked the core for queue mode (no callback). */
   let queued = false;
@@ -99,18 +89,7 @@ export async function createDenoBackend(sink: BackendSink, options: { optionsJso
   let whenSettled: (() => void) | null = null;
   let closed = false;
 
-  // ---- the callback ----
-  let referenced = false;
-  const reference = (on: boolean): void => {
-    if (on === referenced) return;
-    referenced = on;
-    if (on) callback.ref();
-    else callback.unref();
-  };
-  /** When the last event came through the callback, and the burst count since burstStart. */
-  let lastEvent = 0;
-  let burstStart = 0;
-  let burstCount = 0;
+  // ---- the callback (while the app has no windows) ----
   const callback = Deno.UnsafeCallback.threadSafe({ parameters: ["pointer", "pointer"], result: "void" }, (event: unknown) => {
     try {
       const [json, bytes] = read(event);
@@ -119,68 +98,32 @@ export async function createDenoBackend(sink: BackendSink, options: { optionsJso
     } catch (error) {
       console.error("transom: event callback failed:", error);
     }
-    if (!alive || queued || stopping) return;
-    const now = (lastEvent = performance.now());
-    if (now - burstStart > BURST_MS) {
-      burstStart = now;
-      burstCount = 0;
-    }
-    if (++burstCount >= BURST_EVENTS) toQueue();
   });
-  callback.unref(); // threadSafe made it ref'ed (counted: `referenced` tracks ours)
+  callback.unref();
   if (s.transom_set_event_callback(app, callback.pointer, null) !== OK) {
     callback.close();
     throw lastError(native);
   }
 
-  /** While alive on the callback: back to the queue after IDLE_MS without events. */
-  let idleTimer: ReturnType<typeof setTimeout> | null = null;
-  const idleCheck = (): void => {
-    idleTimer = null;
-    if (!alive || queued || stopping || closed) return;
-    const quiet = performance.now() - lastEvent;
-    if (quiet >= IDLE_MS) toQueue();
-    else armIdle(IDLE_MS - quiet);
-  };
-  const armIdle = (ms: number): void => {
-    idleTimer = setTimeout(idleCheck, ms);
-    // The ref'ed callback keeps Deno alive, not this timer.
-    Deno.unrefTimer(idleTimer);
-  };
-  const disarmIdle = (): void => {
-    if (idleTimer !== null) clearTimeout(idleTimer);
-    idleTimer = null;
-  };
-
-  // ---- the queue ----
+  // ---- the queue (while the app has windows) ----
   const waitOut = new BigUint64Array(1);
   const out = new BigUint64Array(1);
-  let singles = 0;
 
   const toQueue = (): void => {
     queued = true;
-    singles = 0;
-    disarmIdle();
     s.transom_set_event_callback(app, null, null);
-    reference(false); // the pending wait keeps Deno alive
     wait();
   };
   const toCallback = (): void => {
     queued = false;
     s.transom_set_event_callback(app, callback.pointer, null);
-    reference(alive);
-    if (alive) {
-      lastEvent = burstStart = performance.now();
-      burstCount = 0;
-      armIdle(IDLE_MS);
-    }
   };
   const deliver = (event: unknown): boolean => {
     let error = false;
     try {
       const [json, bytes] = read(event);
       // A failed create is followed by code that may close the app's last window (createWindow's
-      // clean-up, in microtasks): what comes next is decided after it.
+      // clean-up, in microtasks): whether to wait again is decided after it.
       error = json.startsWith('{"type":"error"');
       sink.event(json, bytes);
     } catch (e) {
@@ -205,7 +148,7 @@ export async function createDenoBackend(sink: BackendSink, options: { optionsJso
   /** After events were taken: wait for more, or hand over to the callback. */
   const next = (): void => {
     if (!queued || waiting || taking || ended) return;
-    if (stopping || (alive && singles < CALM_WAKES)) wait();
+    if (alive || stopping) wait();
     else toCallback();
   };
   const took = (r: number): void => {
@@ -217,7 +160,6 @@ export async function createDenoBackend(sink: BackendSink, options: { optionsJso
       return;
     }
     taking = true;
-    let count = 1;
     let error = deliver(native.pointer(waitOut[0]));
     for (;;) {
       const r = s.transom_event_next(app, 0, out);
@@ -225,11 +167,9 @@ export async function createDenoBackend(sink: BackendSink, options: { optionsJso
         if (r === CLOSED) ended = true;
         break;
       }
-      count++;
       if (deliver(native.pointer(out[0]))) error = true;
     }
     taking = false;
-    singles = count === 1 ? singles + 1 : 0;
     if (ended) settled();
     else if (error) setTimeout(next, 0);
     else next();
@@ -244,12 +184,8 @@ export async function createDenoBackend(sink: BackendSink, options: { optionsJso
       if (closed || stopping || on === alive) return;
       alive = on;
       if (on) {
-        // Windows open: the queue, until a conversation makes the callback the quicker way.
         if (!queued) toQueue();
-      } else if (!queued) {
-        disarmIdle();
-        reference(false);
-      } else if (!waiting && !taking) {
+      } else if (queued && !waiting && !taking) {
         toCallback();
       }
       // Otherwise the events being taken are handled first (see took). A wait still pending when
@@ -259,7 +195,6 @@ export async function createDenoBackend(sink: BackendSink, options: { optionsJso
     async shutdown(): Promise<void> {
       if (closed) return;
       stopping = true;
-      disarmIdle();
       // The pending shutdown keeps Deno alive meanwhile. In callback mode, the GUI thread hands
       // the last events over before it is done (it waits for each callback); in queue mode, the
       // queue brings them and ends with CLOSED.
@@ -271,7 +206,6 @@ export async function createDenoBackend(sink: BackendSink, options: { optionsJso
         await new Promise<void>((resolve) => (whenSettled = resolve));
       }
       closed = true;
-      reference(false);
       if (r !== OK && r !== CLOSED) {
         throw new TransomError(r === 7 ? "TRANSOM_ERROR_TIMEOUT" : "TRANSOM_ERROR_PLATFORM", `transom_app_shutdown failed (${r})`);
       }
