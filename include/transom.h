@@ -213,10 +213,11 @@ transom_result transom_app_new(const char *options_json, struct transom_app **ap
 // app returns `TRANSOM_ERROR_CLOSED`, and `transom_event_next` returns the events left, then
 // `TRANSOM_ERROR_CLOSED`.
 //
-// Called on the GUI thread (from an event callback) it does not wait.
+// Called inside the app's event callback it does not wait (the shutdown finishes after the
+// callback returns).
 //
-// Errors: `TRANSOM_ERROR_NULL_ARGUMENT`, `TRANSOM_ERROR_TIMEOUT` (the GUI thread is blocked, for
-// example by an event callback that does not return).
+// Errors: `TRANSOM_ERROR_NULL_ARGUMENT`, `TRANSOM_ERROR_TIMEOUT` (the shutdown did not finish
+// within 10 s, for example because the app's event callback does not return).
 //
 // # Safety
 // `app` is NULL or a live app.
@@ -341,8 +342,8 @@ transom_result transom_channel_close(struct transom_app *app, uint64_t channel);
 //
 // Errors: `TRANSOM_ERROR_TIMEOUT` (no event in time), `TRANSOM_ERROR_CLOSED` (the app is shut down
 // and every event was taken), `TRANSOM_ERROR_NULL_ARGUMENT`, `TRANSOM_ERROR_INVALID_ARGUMENT`
-// (`timeout_ms` below -1), `TRANSOM_ERROR_UNSUPPORTED` (called on the GUI thread, from an event
-// callback, with a `timeout_ms` other than 0: it would wait for itself).
+// (`timeout_ms` below -1), `TRANSOM_ERROR_UNSUPPORTED` (called inside the app's event callback
+// or on the GUI thread with a `timeout_ms` other than 0: nothing could arrive while it waits).
 //
 // Waits on the calling thread, never on the GUI thread. Not for use while an event callback is set.
 //
@@ -409,13 +410,17 @@ void transom_event_free(struct transom_event *event);
 // `app` is NULL or a live app.
 int transom_event_fd(struct transom_app *app);
 
-// Delivers every event of the app to `cb` on the GUI thread instead of queueing it; NULL goes back
-// to queueing. Events already queued are handed to `cb` first, in order. `cb` gets an owned event
-// (free it with `transom_event_free`, now or later, on any thread) and `userdata`.
+// Delivers every event of the app to `cb` instead of queueing it; NULL goes back to queueing.
+// Events already queued are handed to `cb` first, in order. `cb` gets an owned event (free it
+// with `transom_event_free`, now or later, on any thread) and `userdata`.
 //
-// `cb` runs on the GUI thread and must return quickly: windows do not repaint while it runs. It
-// may call any transom function except the waiting ones (`transom_event_next`;
-// `transom_app_shutdown` does not wait there).
+// `cb` runs on a thread the app starts for it (`transom-events`), one event at a time, in order;
+// not on the GUI thread, so a callback that blocks delays only this app's events while windows
+// repaint and pages keep receiving messages. It may call any transom function:
+// `transom_app_shutdown` does not wait there, `transom_event_next` (with a timeout) and
+// `transom_app_run_main` return `TRANSOM_ERROR_UNSUPPORTED` there. When `transom_app_shutdown`
+// returns, every event handed to `cb` has been delivered and `cb` is not called again. A callback
+// that is replaced may still be running its last events while the new one starts.
 //
 // Errors: `TRANSOM_ERROR_NULL_ARGUMENT` (app), `TRANSOM_ERROR_CLOSED`.
 //

@@ -573,7 +573,7 @@ impl App {
     /// `Timeout` when no event came in time; `Closed` when the app is shut down and drained.
     pub fn next_event(&self, timeout: Option<Duration>) -> Result<Event> {
         if timeout != Some(Duration::ZERO) {
-            refuse_on_gui_thread("next_event")?;
+            refuse_to_wait(self.shared().key, "next_event")?;
         }
         let event = self.shared().events.next(timeout)?;
         if let Some(credit) = event.credit() {
@@ -590,9 +590,16 @@ impl App {
         self.shared().events.fd()
     }
 
-    /// Delivers every event to `callback` on the GUI thread instead of queueing it; `None` goes
-    /// back to queueing. Events already queued are handed to the new callback first, in order.
-    /// The callback must return quickly: the GUI thread waits for it.
+    /// Delivers every event to `callback` instead of queueing it; `None` goes back to queueing.
+    /// Events already queued are handed to the new callback first, in order.
+    ///
+    /// The callback runs on a thread of the app's own (`transom-events`), one event at a time, in
+    /// order; not on the GUI thread, so a callback that takes long delays only this app's events
+    /// (windows repaint, pages receive messages meanwhile). It may call any method; [`App::shutdown`]
+    /// called there does not wait, [`App::next_event`] and [`App::run_main`] are refused there
+    /// (`Unsupported`). Every event handed to a callback has been delivered when `shutdown`
+    /// returns; a callback that is replaced may still be running its last events while the new
+    /// one starts.
     pub fn set_event_callback(&self, callback: Option<EventCallback>) -> Result<()> {
         self.check_open()?;
         self.send(Command::SetCallback { app: self.shared().key, callback })
@@ -621,7 +628,7 @@ impl App {
         return gui::run_main();
         #[cfg(not(target_os = "macos"))]
         {
-            refuse_on_gui_thread("run_main")?;
+            refuse_to_wait(self.shared().key, "run_main")?;
             let shared = self.shared();
             let mut done = shared.shutdown_done.lock();
             while !*done {
@@ -642,8 +649,8 @@ fn shutdown(shared: &AppShared) -> Result<()> {
     if !shared.closed.swap(true, Ordering::AcqRel) {
         runtime.send(Command::AppShutdown { app: shared.key });
     }
-    if runtime.is_gui_thread() {
-        return Ok(());
+    if runtime.is_gui_thread() || gui::in_callback_of(shared.key) {
+        return Ok(()); // The shutdown goes on once this returns; waiting here would stop it.
     }
     let mut done = shared.shutdown_done.lock();
     let deadline = std::time::Instant::now() + SHUTDOWN_WAIT;
@@ -651,7 +658,7 @@ fn shutdown(shared: &AppShared) -> Result<()> {
         if shared.shutdown_signal.wait_until(&mut done, deadline).timed_out() {
             return Err(Error::new(
                 ErrorCode::Timeout,
-                "the GUI thread did not finish shutting the app down within 10 s (is an event callback blocking it?)",
+                "the app did not finish shutting down within 10 s (is its event callback blocking?)",
             ));
         }
     }
@@ -677,13 +684,14 @@ fn parse_headers(text: &str) -> Result<Vec<(String, String)>> {
         .collect()
 }
 
-/// Refuses a call that would wait for the GUI thread when it is made on the GUI thread (from an
-/// event callback): it would wait for itself and stop every window meanwhile.
-fn refuse_on_gui_thread(what: &str) -> Result<()> {
-    if gui::runtime().is_ok_and(|r| r.is_gui_thread()) {
+/// Refuses a call that would wait for the app when it is made where the app cannot make progress
+/// meanwhile: on the GUI thread, or inside the app's own event callback (whose thread the events
+/// and the shutdown go through).
+fn refuse_to_wait(app: u64, what: &str) -> Result<()> {
+    if gui::runtime().is_ok_and(|r| r.is_gui_thread()) || gui::in_callback_of(app) {
         return Err(Error::new(
             ErrorCode::Unsupported,
-            format!("{what} cannot wait on the GUI thread (an event callback runs there): take events on another thread, or with a zero timeout"),
+            format!("{what} cannot wait inside an event callback or on the GUI thread: take events on another thread, or with a zero timeout"),
         ));
     }
     Ok(())

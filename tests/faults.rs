@@ -202,7 +202,6 @@ fn a_page_that_reloads_mid_call() {
 /// An event callback that blocks for 5 s on one app must not stop another app's windows: while
 /// it blocks, the other app's page still gets a post and answers.
 #[test]
-#[ignore = "event callbacks run on the GUI thread: one that blocks stops every window of the process"]
 fn a_blocking_callback_does_not_stop_other_windows() {
     let blocked = App::new(None).unwrap();
     let other = App::new(None).unwrap();

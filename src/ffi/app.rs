@@ -46,10 +46,11 @@ pub unsafe extern "C" fn transom_app_new(options_json: *const c_char, app_out: *
 /// app returns `TRANSOM_ERROR_CLOSED`, and `transom_event_next` returns the events left, then
 /// `TRANSOM_ERROR_CLOSED`.
 ///
-/// Called on the GUI thread (from an event callback) it does not wait.
+/// Called inside the app's event callback it does not wait (the shutdown finishes after the
+/// callback returns).
 ///
-/// Errors: `TRANSOM_ERROR_NULL_ARGUMENT`, `TRANSOM_ERROR_TIMEOUT` (the GUI thread is blocked, for
-/// example by an event callback that does not return).
+/// Errors: `TRANSOM_ERROR_NULL_ARGUMENT`, `TRANSOM_ERROR_TIMEOUT` (the shutdown did not finish
+/// within 10 s, for example because the app's event callback does not return).
 ///
 /// # Safety
 /// `app` is NULL or a live app.

@@ -40,8 +40,8 @@ pub type transom_event_callback = Option<unsafe extern "C" fn(event: *mut transo
 ///
 /// Errors: `TRANSOM_ERROR_TIMEOUT` (no event in time), `TRANSOM_ERROR_CLOSED` (the app is shut down
 /// and every event was taken), `TRANSOM_ERROR_NULL_ARGUMENT`, `TRANSOM_ERROR_INVALID_ARGUMENT`
-/// (`timeout_ms` below -1), `TRANSOM_ERROR_UNSUPPORTED` (called on the GUI thread, from an event
-/// callback, with a `timeout_ms` other than 0: it would wait for itself).
+/// (`timeout_ms` below -1), `TRANSOM_ERROR_UNSUPPORTED` (called inside the app's event callback
+/// or on the GUI thread with a `timeout_ms` other than 0: nothing could arrive while it waits).
 ///
 /// Waits on the calling thread, never on the GUI thread. Not for use while an event callback is set.
 ///
@@ -187,17 +187,21 @@ impl ForeignCallback {
     }
 }
 
-// SAFETY: the caller of `transom_set_event_callback` promises that the callback may run on the GUI
-// thread with this userdata.
+// SAFETY: the caller of `transom_set_event_callback` promises that the callback may run on another
+// thread (the app's `transom-events` thread) with this userdata.
 unsafe impl Send for ForeignCallback {}
 
-/// Delivers every event of the app to `cb` on the GUI thread instead of queueing it; NULL goes back
-/// to queueing. Events already queued are handed to `cb` first, in order. `cb` gets an owned event
-/// (free it with `transom_event_free`, now or later, on any thread) and `userdata`.
+/// Delivers every event of the app to `cb` instead of queueing it; NULL goes back to queueing.
+/// Events already queued are handed to `cb` first, in order. `cb` gets an owned event (free it
+/// with `transom_event_free`, now or later, on any thread) and `userdata`.
 ///
-/// `cb` runs on the GUI thread and must return quickly: windows do not repaint while it runs. It
-/// may call any transom function except the waiting ones (`transom_event_next`;
-/// `transom_app_shutdown` does not wait there).
+/// `cb` runs on a thread the app starts for it (`transom-events`), one event at a time, in order;
+/// not on the GUI thread, so a callback that blocks delays only this app's events while windows
+/// repaint and pages keep receiving messages. It may call any transom function:
+/// `transom_app_shutdown` does not wait there, `transom_event_next` (with a timeout) and
+/// `transom_app_run_main` return `TRANSOM_ERROR_UNSUPPORTED` there. When `transom_app_shutdown`
+/// returns, every event handed to `cb` has been delivered and `cb` is not called again. A callback
+/// that is replaced may still be running its last events while the new one starts.
 ///
 /// Errors: `TRANSOM_ERROR_NULL_ARGUMENT` (app), `TRANSOM_ERROR_CLOSED`.
 ///

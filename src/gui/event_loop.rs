@@ -18,34 +18,87 @@ use tao::window::{Window, WindowId};
 use super::{webview, window, Command, Payload, PostTarget, Started};
 use crate::app::{AppShared, EventCallback};
 use crate::error::{Error, ErrorCode};
-use crate::event::{Credit, Event, EventBuilder, EventKind, EventSender};
+use crate::event::{Event, EventBuilder, EventKind, EventSender};
 use crate::options::WebviewOptions;
 use crate::page::{self, Blobs};
 
 pub(super) struct GuiApp {
     pub shared: Arc<AppShared>,
     events: EventSender,
-    callback: Option<EventCallback>,
+    /// The thread that runs the app's event callback, when one is set.
+    callback: Option<CallbackThread>,
     /// The web context the app's webviews share, made with the first one.
     #[cfg(target_os = "linux")]
     context: Option<super::context::SharedContext>,
 }
 
 impl GuiApp {
-    /// Hands an event to the program; returns its channel credit when the program has taken it
-    /// now (a callback), so that the page gets it back.
-    fn emit(&mut self, event: Event) -> Option<Credit> {
-        match &mut self.callback {
-            Some(callback) => {
-                let credit = event.credit();
-                callback(event);
-                credit
-            }
-            None => {
-                self.shared.events.push(&self.events, event);
-                None
-            }
+    /// Hands an event to the program: to its callback's thread, or into its queue.
+    fn emit(&mut self, event: Event) {
+        match &self.callback {
+            Some(thread) => thread.deliver(event),
+            None => self.shared.events.push(&self.events, event),
         }
+    }
+}
+
+/// What a callback thread is handed.
+enum Delivery {
+    Event(Event),
+    /// The app has shut down: every event before this was delivered; finish the shutdown.
+    Finish,
+}
+
+thread_local! {
+    /// The app whose event callback runs on this thread (0: none).
+    static CALLBACK_APP: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Whether the calling thread is running `app`'s event callback (it must not wait for the app).
+pub(crate) fn in_callback_of(app: u64) -> bool {
+    CALLBACK_APP.with(|c| c.get()) == app
+}
+
+/// A thread of its own that runs an app's event callback, one event at a time, in order.
+///
+/// Not on the GUI thread: a callback that blocks (a foreign runtime waiting for its own loop, a
+/// slow handler) delays only its app's events, while windows repaint and pages keep receiving
+/// messages. A channel message's credit goes back once the callback has returned.
+struct CallbackThread {
+    sender: crossbeam_channel::Sender<Delivery>,
+}
+
+impl CallbackThread {
+    fn start(shared: Arc<AppShared>, mut callback: EventCallback) -> Option<CallbackThread> {
+        let (sender, receiver) = crossbeam_channel::unbounded::<Delivery>();
+        let app = shared.key;
+        let spawned = std::thread::Builder::new().name("transom-events".into()).spawn(move || {
+            CALLBACK_APP.with(|c| c.set(app));
+            while let Ok(delivery) = receiver.recv() {
+                match delivery {
+                    Delivery::Event(event) => {
+                        let credit = event.credit();
+                        if catch_unwind(AssertUnwindSafe(|| callback(event))).is_err() {
+                            eprintln!("transom: an event callback panicked; the event is dropped");
+                        }
+                        if let Some(credit) = credit {
+                            super::send_internal(super::Command::ChannelTaken { credit });
+                        }
+                    }
+                    Delivery::Finish => {
+                        shared.finish_shutdown();
+                        break;
+                    }
+                }
+            }
+            CALLBACK_APP.with(|c| c.set(0));
+            drop(callback); // May drop the last App handle: its shutdown does not wait here.
+        });
+        spawned.ok().map(|_| CallbackThread { sender })
+    }
+
+    fn deliver(&self, event: Event) {
+        let _ = self.sender.send(Delivery::Event(event));
     }
 }
 
@@ -253,9 +306,8 @@ impl Gui {
     }
 
     pub(super) fn emit(&mut self, app: u64, event: Event) {
-        let credit = self.apps.get_mut(&app).and_then(|a| a.emit(event));
-        if let Some(credit) = credit {
-            self.channel_taken(credit);
+        if let Some(a) = self.apps.get_mut(&app) {
+            a.emit(event);
         }
     }
 
@@ -403,20 +455,15 @@ impl Gui {
         }
     }
 
+    /// Sets or removes the app's event callback. The thread of a callback that is replaced ends
+    /// after the events it was handed; what waits in the queue goes to a new callback first.
     fn set_callback(&mut self, app: u64, callback: Option<EventCallback>) {
-        let mut credits = Vec::new();
-        if let Some(gui_app) = self.apps.get_mut(&app) {
-            gui_app.callback = callback;
-            if let Some(callback) = &mut gui_app.callback {
-                // What waits in the queue goes to the callback first, in order.
-                while let Ok(event) = gui_app.shared.events.next(Some(Duration::ZERO)) {
-                    credits.extend(event.credit());
-                    callback(event);
-                }
+        let Some(gui_app) = self.apps.get_mut(&app) else { return };
+        gui_app.callback = callback.and_then(|callback| CallbackThread::start(gui_app.shared.clone(), callback));
+        if let Some(thread) = &gui_app.callback {
+            while let Ok(event) = gui_app.shared.events.next(Some(Duration::ZERO)) {
+                thread.deliver(event);
             }
-        }
-        for credit in credits {
-            self.channel_taken(credit);
         }
     }
 
@@ -763,8 +810,14 @@ impl Gui {
         self.stale_scripts.remove(&app);
         if let Some(gui_app) = self.apps.remove(&app) {
             let shared = gui_app.shared.clone();
-            drop(gui_app); // Closes the event queue: the program reads what is left, then `Closed`.
-            shared.finish_shutdown();
+            // The queue closes: the program reads what is left, then `Closed`. A callback thread
+            // finishes the shutdown after the events it still has, so that none runs after
+            // `shutdown` returns.
+            let finished_by_callback = gui_app.callback.as_ref().is_some_and(|t| t.sender.send(Delivery::Finish).is_ok());
+            drop(gui_app);
+            if !finished_by_callback {
+                shared.finish_shutdown();
+            }
         }
     }
 }

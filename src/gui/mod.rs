@@ -18,7 +18,7 @@ mod exchange;
 mod webview;
 mod window;
 
-pub(crate) use event_loop::panic_message;
+pub(crate) use event_loop::{in_callback_of, panic_message};
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::ThreadId;
