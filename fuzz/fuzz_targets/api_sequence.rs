@@ -19,6 +19,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use arbitrary::Arbitrary;
+use serde_json::value::RawValue;
 use libfuzzer_sys::fuzz_target;
 use transom::{App, ErrorCode, Event, EventKind};
 
@@ -156,15 +157,32 @@ struct Seen {
 
 impl Seen {
     fn note(&mut self, event: &Event) {
-        let json: serde_json::Value = serde_json::from_str(event.json()).expect("event JSON parses");
-        assert_eq!(json["type"], event.kind().name());
+        let fields = fields(event.json());
+        assert_eq!(text_field(&fields, "type").as_deref(), Some(event.kind().name()));
         match event.kind() {
-            EventKind::InvokeResult => *self.results.entry(json["call"].as_u64().unwrap()).or_default() += 1,
-            EventKind::Invoke => self.page_calls.push(json["call"].as_u64().unwrap()),
-            EventKind::ChannelOpen => self.channels.push(json["channel"].as_u64().unwrap()),
+            EventKind::InvokeResult => *self.results.entry(id_field(&fields, "call").unwrap()).or_default() += 1,
+            EventKind::Invoke => self.page_calls.push(id_field(&fields, "call").unwrap()),
+            EventKind::ChannelOpen => self.channels.push(id_field(&fields, "channel").unwrap()),
             _ => {}
         }
     }
+}
+
+/// The fields of an event or reply, values as raw JSON: payloads are the text that was sent, and
+/// may be numbers that do not fit an f64 (`1e400`), which `serde_json::Value` refuses.
+fn fields(json: &str) -> HashMap<String, &RawValue> {
+    serde_json::from_str(json).unwrap_or_else(|e| panic!("not a JSON object ({e}): {json}"))
+}
+
+fn id_field(fields: &HashMap<String, &RawValue>, name: &str) -> Option<u64> {
+    fields.get(name).and_then(|v| serde_json::from_str(v.get()).ok())
+}
+
+fn text_field(fields: &HashMap<String, &RawValue>, name: &str) -> Option<String> {
+    fields.get(name).and_then(|v| serde_json::from_str(v.get()).ok())
+}
+
+impl Seen {
 }
 
 fn check<T>(result: transom::Result<T>) -> Option<T> {
@@ -342,15 +360,15 @@ fuzz_target!(|ops: Vec<Op>| {
             }
             Op::Json(_, line) => {
                 // Not `webview.create` (too slow) and not `shutdown` on the shared app.
-                let cmd = serde_json::from_str::<serde_json::Value>(line).ok().and_then(|v| v.get("cmd").cloned());
-                let shuts = cmd.as_ref().and_then(|c| c.as_str()) == Some("shutdown");
-                if cmd.as_ref().and_then(|c| c.as_str()) != Some("webview.create") && !(shuts && which == 0) {
+                let cmd = serde_json::from_str::<HashMap<String, &RawValue>>(line).ok().and_then(|f| text_field(&f, "cmd"));
+                let shuts = cmd.as_deref() == Some("shutdown");
+                if cmd.as_deref() != Some("webview.create") && !(shuts && which == 0) {
                     let reply = transom::protocol::execute_line(app, line);
-                    serde_json::from_str::<serde_json::Value>(&reply).expect("reply is JSON");
+                    let reply = fields(&reply);
                     if shuts {
                         fresh_closed = true;
                     }
-                    if let Some(w) = serde_json::from_str::<serde_json::Value>(&reply).unwrap()["window"].as_u64() {
+                    if let Some(w) = id_field(&reply, "window") {
                         k.windows.push(w);
                     }
                 }
