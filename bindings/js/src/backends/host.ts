@@ -140,7 +140,10 @@ class HostProcess {
     const lines = this.lines;
     while (this.head < lines.length) {
       const line = lines[this.head++];
-      if (line.length > 0 && this.line(line) && this.head < lines.length && !isReply(lines[this.head])) {
+      // After the hello line, whatever follows (the reply to start()'s probe, or a failed start's
+      // error line without `req`) waits until start() has sent its probe.
+      const hello = !this.helloSeen;
+      if (line.length > 0 && this.line(line) && this.head < lines.length && (hello || !isReply(lines[this.head]))) {
         this.paused = true;
         if (this.head > 1024 && this.head * 2 > lines.length) {
           this.lines = lines.slice(this.head);
