@@ -31,9 +31,15 @@ pub struct RustApi {
     options: String,
 }
 
+/// The handler the bench page calls (`T.invoke("echo", i)` in page.rs): the program registers it,
+/// as pages may only call registered names.
+const PAGE_CALL: &str = "echo";
+
 impl RustApi {
     pub fn new() -> RustApi {
-        RustApi { app: App::new(Some(APP_OPTIONS)).expect("transom app"), windows: HashMap::new(), options: webview_options() }
+        let app = App::new(Some(APP_OPTIONS)).expect("transom app");
+        app.handle(PAGE_CALL).expect("handle");
+        RustApi { app, windows: HashMap::new(), options: webview_options() }
     }
 }
 
@@ -102,6 +108,9 @@ impl CApi {
         let options = c(APP_OPTIONS);
         // SAFETY: valid C string and out-pointer.
         check("transom_app_new", unsafe { ffi::transom_app_new(options.as_ptr(), &mut app) });
+        let name = c(PAGE_CALL);
+        // SAFETY: a live app and a valid C string.
+        check("transom_handle", unsafe { ffi::transom_handle(app, name.as_ptr()) });
         CApi { app, windows: HashMap::new(), options: c(&webview_options()) }
     }
 }
@@ -214,6 +223,7 @@ impl Pipe {
             Pipe { _child: child, stdin, lines, pending: VecDeque::new(), req: 0, windows: HashMap::new(), options: String::new() };
         let hello = pipe.line().expect("hello line");
         assert!(hello.contains("\"hello\""), "transom-host said {hello}");
+        pipe.call(&format!("\"cmd\":\"handle\",\"name\":{PAGE_CALL:?}")).expect("handle");
         pipe.options = webview_options();
         pipe
     }
