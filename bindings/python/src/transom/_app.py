@@ -547,6 +547,31 @@ class Webview(_EventTarget):
         url = check_text(url, "url")
         self.app._backend.webview_navigate(self._check(), url)
 
+    def set(
+        self,
+        *,
+        x: Optional[float] = None,
+        y: Optional[float] = None,
+        width: Optional[float] = None,
+        height: Optional[float] = None,
+        fill: Optional[bool] = None,
+        visible: Optional[bool] = None,
+    ) -> None:
+        """Moves, resizes, shows or hides the webview (``transom_webview_set``): ``x``, ``y``,
+        ``width``, ``height`` together (logical pixels, relative to the window's content area),
+        or ``fill=True`` to fill the window again; ``visible``. Only the arguments given change.
+        A window may hold several webviews (:meth:`Window.create_webview` with the same four
+        keys in ``options``).
+
+        Thread: any. Raises: InvalidArgumentError (bounds not all four, out of range),
+        NotFoundError (the webview is gone), ClosedError, HostCrashedError.
+        """
+        props = _options(
+            {"x": x, "y": y, "width": width, "height": height, "fill": fill, "visible": visible},
+            None, "webview properties",
+        )
+        self.app._backend.webview_set(self._check(), props)
+
 
 def _timeout_ms(timeout: Optional[float]) -> int:
     if timeout is None:
@@ -608,10 +633,14 @@ class Window(_EventTarget):
         devtools: Optional[bool] = None,
         user_agent: Optional[str] = None,
         background_color: Optional[str] = None,
+        assets: Optional[str] = None,
         options: Optional[Mapping[str, Any]] = None,
     ) -> Webview:
-        """Creates the window's webview, showing ``html`` (a document) or ``url`` (absolute), not
-        both; with neither, an empty page. Every page gets ``window.host``.
+        """Creates a webview in the window, showing ``html`` (a document), ``url`` (absolute) or
+        the folder ``assets`` (served at ``transom://app/``); with none of them, an empty page.
+        It fills the window unless ``options`` gives ``x``, ``y``, ``width``, ``height``; a window
+        may hold several. Pages of the first page's origin (and of ``allowed_origins``) get
+        ``window.host``.
 
         Args:
             html: an HTML document (its origin is opaque; its URL is ``about:blank`` on Linux).
@@ -620,7 +649,9 @@ class Window(_EventTarget):
             devtools: whether the web inspector can be opened (default False).
             user_agent: the User-Agent.
             background_color: ``"#rrggbb"`` or ``"#rrggbbaa"``, shown before the page paints.
-            options: more webview options by name (docs/protocol.md, "Webview options"), for
+            assets: a folder served at ``transom://app/`` (nothing outside it is ever served).
+            options: more webview options by name (``csp``, ``bridge``, ``navigation``,
+                ``allowed_origins``, ``assets_handler``, ``downloads``, bounds …) (docs/protocol.md, "Webview options"), for
                 options newer than this package.
 
         Returns:
@@ -630,12 +661,11 @@ class Window(_EventTarget):
 
         Raises:
             InvalidArgumentError: bad or unknown option, both ``html`` and ``url``.
-            UnsupportedError: the window has a webview already. NotFoundError: the window is
-            gone. ClosedError, HostCrashedError.
+            NotFoundError: the window is gone. ClosedError, HostCrashedError.
         """
         options_json = _options(
             {"html": html, "url": url, "init_script": init_script, "devtools": devtools,
-             "user_agent": user_agent, "background_color": background_color},
+             "user_agent": user_agent, "background_color": background_color, "assets": assets},
             options, "webview options",
         )
         # No lock is held across the backend call: in host mode the reader thread must be free to
@@ -1167,6 +1197,31 @@ class App(_EventTarget):
     def remove_handler(self, name: str) -> None:
         """Removes the app-wide handler of ``name`` (no error if there is none)."""
         self._handlers.pop(name, None)
+
+    def respond_asset(
+        self,
+        request: int,
+        status: int = 200,
+        headers: Optional[Mapping[str, str]] = None,
+        body: bytes = b"",
+    ) -> None:
+        """Answers an ``asset-request`` event (a webview created with
+        ``options={"assets_handler": True}`` asked for ``transom://app/…`` that its folder does not
+        have): HTTP ``status`` (100 to 599), ``headers`` (name to value) and ``body`` (bytes; a
+        ``str`` is sent as UTF-8). Without a ``content-type`` the type is guessed from the path;
+        the webview's Content-Security-Policy is added unless ``headers`` has one. The event's
+        ``request`` field is the id; its ``payload`` holds the request body, if any.
+
+        Thread: any. Raises: InvalidArgumentError (status, header names or values),
+        NotFoundError (no such request waiting: answered already, or its webview closed),
+        ClosedError, HostCrashedError.
+        """
+        if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599:
+            raise InvalidArgumentError(f"status must be an HTTP status from 100 to 599, got {status!r}")
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        headers_json = None if headers is None else encode(dict(headers))
+        self._backend.asset_respond(int(request), status, headers_json, bytes(body))
 
     # ---- events --------------------------------------------------------------------------------
 

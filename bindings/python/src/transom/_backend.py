@@ -108,6 +108,14 @@ class Backend(abc.ABC):
         """Cancels a pending call the program made (``NotFoundError`` if it is not pending)."""
 
     @abc.abstractmethod
+    def webview_set(self, webview: int, props_json: str) -> None:
+        """Moves, resizes, shows or hides a webview (``transom_webview_set``)."""
+
+    @abc.abstractmethod
+    def asset_respond(self, request: int, status: int, headers_json: Optional[str], body: bytes) -> None:
+        """Answers an ``asset-request`` (``transom_asset_respond``)."""
+
+    @abc.abstractmethod
     def handle(self, name: str) -> None:
         """Adds ``name`` to the core's handler allow-list (``transom_handle``): only registered
         names reach the program; other page calls are refused in the page."""

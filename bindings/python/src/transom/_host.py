@@ -625,6 +625,14 @@ class HostBackend(Backend):
     def invoke_cancel(self, call: int) -> None:
         self._request('"cmd":"invoke.cancel","call":%d' % call)
 
+    def webview_set(self, webview: int, props_json: str) -> None:
+        self._request('"cmd":"webview.set","webview":%d,"props":%s' % (webview, props_json))
+
+    def asset_respond(self, request: int, status: int, headers_json: Optional[str], body: bytes) -> None:
+        headers = "" if headers_json is None else ',"headers":' + headers_json
+        encoded = base64.b64encode(body).decode("ascii")
+        self._request('"cmd":"asset.respond","request":%d,"status":%d%s,"base64":"%s"' % (request, status, headers, encoded))
+
     def handle(self, name: str) -> None:
         self._request('"cmd":"handle","name":%s' % _string(name))
         self._handled.add(name)

@@ -344,6 +344,13 @@ class InProcessBackend(Backend):
     def handle(self, name: str) -> None:
         self._call(self._lib.handle, _utf8(name, "handler name"))
 
+    def webview_set(self, webview: int, props_json: str) -> None:
+        self._call(self._lib.webview_set, webview, _utf8(props_json, "webview properties"))
+
+    def asset_respond(self, request: int, status: int, headers_json: Optional[str], body: bytes) -> None:
+        headers = None if headers_json is None else _utf8(headers_json, "headers")
+        self._call(self._lib.asset_respond, request, status, headers, body, len(body))
+
     def state_set(self, key: str, value_json: str) -> None:
         self._call(self._lib.state_set, _utf8(key, "state key"), _utf8(value_json, "state value"))
 

@@ -168,6 +168,8 @@ class Library:
         self.post_bytes = fn("transom_post_bytes", _u32, _ptr, _u64, _str, _str, size)
         self.invoke_cancel = fn("transom_invoke_cancel", _u32, _ptr, _u64)
         self.handle = fn("transom_handle", _u32, _ptr, _str)
+        self.webview_set = fn("transom_webview_set", _u32, _ptr, _u64, _str)
+        self.asset_respond = fn("transom_asset_respond", _u32, _ptr, _u64, ctypes.c_uint16, _str, _str, size)
         self.state_set = fn("transom_state_set", _u32, _ptr, _str, _str)
         self.state_get = fn("transom_state_get", _u32, _ptr, _str, out_ptr)
         self.string_free = fn("transom_string_free", None, _ptr)
