@@ -3,11 +3,11 @@
 //!
 //! Commands go through [`NativeApp::send_json`] (the host protocol, docs/protocol.md); the
 //! frequent ones (post, resolve, reject, channel sends, bytes) also have direct methods that skip
-//! the command and reply JSON. Events: the GUI thread hands each event to a callback that appends
+//! the command and reply JSON. Events: the library hands each event to a callback that appends
 //! it to an inbox and, when the inbox was empty, schedules one call of a ThreadsafeFunction; when
 //! Node runs that call it takes the whole inbox and gives it to the JavaScript function as its
 //! argument (plain strings for the events without bytes). So a burst of events costs one wake-up
-//! of Node's loop, the GUI thread never waits for JavaScript, and nothing polls.
+//! of Node's loop, the library never waits for JavaScript, and nothing polls.
 //!
 //! The ThreadsafeFunction keeps Node alive only while the JavaScript side says so
 //! ([`NativeApp::keep_alive`]): it does while windows are open, so a program ends when its last
@@ -27,7 +27,7 @@ type Events = Vec<Either<String, NativeEvent>>;
 /// Called on Node's thread with the events of the inbox as its argument.
 type Wake = ThreadsafeFunction<(), Unknown<'static>, Events, Status, false, false, 0>;
 
-/// Events taken by the GUI thread's callback and not yet by JavaScript.
+/// Events taken by the library's callback and not yet by JavaScript.
 #[derive(Default)]
 struct Inbox {
     events: Vec<transom::Event>,

@@ -82,7 +82,7 @@ export async function createBunBackend(sink, options) {
                 throw lastError(native);
             s.transom_app_free(app);
             // The callback is not closed: calls of it may still be queued in Bun (each with an event
-            // it owns). The GUI thread no longer calls it; it is merely kept.
+            // it owns). The library no longer calls it; it is merely kept.
         },
     };
     return backend;

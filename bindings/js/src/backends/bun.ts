@@ -2,7 +2,7 @@
  * The Bun backend: libtransom through `bun:ffi` (the functions, event reading and commands shared
  * with Deno are in ffi.ts).
  *
- * Events: a `JSCallback` with `threadsafe: true` is the app's event callback. The GUI thread
+ * Events: a `JSCallback` with `threadsafe: true` is the app's event callback. The library's thread
  * calls it and goes on at once; Bun runs it later on the JavaScript thread, so the callback gets
  * an owned event (transom_set_event_callback's contract), copies it and frees it there.
  * Bun's callbacks do not keep the process alive: while windows are open an idle interval timer
@@ -88,7 +88,7 @@ export async function createBunBackend(sink: BackendSink, options: { optionsJson
       if (r !== OK && r !== CLOSED) throw lastError(native);
       s.transom_app_free(app);
       // The callback is not closed: calls of it may still be queued in Bun (each with an event
-      // it owns). The GUI thread no longer calls it; it is merely kept.
+      // it owns). The library no longer calls it; it is merely kept.
     },
   };
   return backend;

@@ -1,9 +1,10 @@
 /**
  * The Node backend: the napi-rs addon in bindings/node (libtransom linked in as a Rust crate).
  *
- * Events: the GUI thread appends each event to the addon's inbox and, when the inbox was empty,
- * schedules one call of a ThreadsafeFunction (it never waits); that call takes the whole inbox and
- * brings it as its argument (the JSON text of each event; `{json, bytes}` for a binary message).
+ * Events: the library's event callback appends each event to the addon's inbox and, when the
+ * inbox was empty, schedules one call of a ThreadsafeFunction (it never waits); that call takes
+ * the whole inbox and brings it as its argument (the JSON text of each event; `{json, bytes}` for
+ * a binary message).
  * No polling. The ThreadsafeFunction is referenced only while windows are open, so Node exits
  * when the last window has closed and nothing else is pending.
  */
