@@ -1,4 +1,4 @@
-import type { AnyIpc, ArgsOf, Bytes, ChannelsOf, EventOfType, EventsOf, HandlersOf, Json, PageHandlersOf, ResultOf, StateOf, TransomEvent, TransomEventType, Unsubscribe, WebviewOptions, WindowOptions, WindowProps } from "./types.ts";
+import type { AnyIpc, ArgsOf, Bytes, ChannelsOf, EventOfType, EventsOf, HandlersOf, Json, PageHandlersOf, ResultOf, StateOf, TransomEvent, TransomEventType, Unsubscribe, WebviewOptions, WebviewProps, WindowOptions, WindowProps } from "./types.ts";
 declare const OPTIONS_BRAND: unique symbol;
 /**
  * Options of one `webview.invoke` call. Made with {@link invokeOptions} and passed as the last
@@ -71,6 +71,17 @@ export declare class App<S = AnyIpc> {
     createWindow<W = S>(options?: WindowOptions): Promise<Window<W>>;
     /** Sends `payload` (JSON, or bytes) on `channel` to every webview of the app. */
     broadcast<C extends keyof EventsOf<S> & string>(channel: C, payload?: EventsOf<S>[C] | Bytes): Promise<void>;
+    /**
+     * Answers an `asset-request` event (a webview with `assetsHandler: true` asked for
+     * `transom://app/…` that its folder does not have): HTTP `status` (100–599), `headers` (name
+     * to value) and `body` (bytes, or a string sent as UTF-8). Without a `content-type` the type is
+     * guessed from the path; the webview's Content-Security-Policy is added unless `headers` has
+     * one. Rejects with `TRANSOM_ERROR_NOT_FOUND` when the request is not waiting any more.
+     */
+    respondAsset(request: number, status: number, options?: {
+        headers?: Record<string, string>;
+        body?: Uint8Array | string;
+    }): Promise<void>;
     /**
      * Answers the calls `host.invoke(name, ...args)` of every page that has no handler of its own
      * for `name` (see `webview.handle`). Returns a function that removes it.
@@ -219,6 +230,10 @@ export declare class Webview<S = AnyIpc> {
     eval(script: string): Promise<void>;
     /** Loads `url`; calls pending in the current page are rejected. */
     navigate(url: string): Promise<void>;
+    /** Moves, resizes, shows or hides the webview (`webview.set`): `x`, `y`, `width`, `height`
+     *  together (logical pixels in the window's content area), or `fill: true`; `visible`. Only the
+     *  fields given change. Rejects with `TRANSOM_ERROR_INVALID_ARGUMENT` for incomplete bounds. */
+    set(props: WebviewProps): Promise<void>;
 }
 /**
  * An ordered stream between the program and one page, closed by either side. `send` respects the

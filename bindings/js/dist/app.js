@@ -41,6 +41,13 @@ function optionsJson(options, what) {
     }
     return toJson(converted, what);
 }
+/** Bytes as base64 (RFC 4648, padded), for the host protocol's `base64` fields. */
+function toBase64(bytes) {
+    let text = "";
+    for (let i = 0; i < bytes.length; i += 0x8000)
+        text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    return btoa(text);
+}
 function checkName(what, name) {
     if (typeof name !== "string" || name.length === 0) {
         throw new TransomError("TRANSOM_ERROR_INVALID_ARGUMENT", `${what} must be a non-empty string`);
@@ -389,6 +396,18 @@ export class App {
     /** Sends `payload` (JSON, or bytes) on `channel` to every webview of the app. */
     broadcast(channel, payload) {
         return this._post("webview", 0, channel, payload);
+    }
+    /**
+     * Answers an `asset-request` event (a webview with `assetsHandler: true` asked for
+     * `transom://app/…` that its folder does not have): HTTP `status` (100–599), `headers` (name
+     * to value) and `body` (bytes, or a string sent as UTF-8). Without a `content-type` the type is
+     * guessed from the path; the webview's Content-Security-Policy is added unless `headers` has
+     * one. Rejects with `TRANSOM_ERROR_NOT_FOUND` when the request is not waiting any more.
+     */
+    async respondAsset(request, status, options = {}) {
+        const body = typeof options.body === "string" ? new TextEncoder().encode(options.body) : (options.body ?? new Uint8Array(0));
+        const headers = options.headers === undefined ? "" : ',"headers":' + toJson(options.headers, "headers");
+        await this._run('{"cmd":"asset.respond","request":' + Number(request) + ',"status":' + Number(status) + headers + ',"base64":"' + toBase64(body) + '"}');
     }
     // ---- handlers ----
     /**
@@ -1110,6 +1129,12 @@ export class Webview {
     /** Loads `url`; calls pending in the current page are rejected. */
     async navigate(url) {
         await this.app._run('{"cmd":"webview.navigate","webview":' + this.id + ',"url":' + JSON.stringify(String(url)) + "}");
+    }
+    /** Moves, resizes, shows or hides the webview (`webview.set`): `x`, `y`, `width`, `height`
+     *  together (logical pixels in the window's content area), or `fill: true`; `visible`. Only the
+     *  fields given change. Rejects with `TRANSOM_ERROR_INVALID_ARGUMENT` for incomplete bounds. */
+    async set(props) {
+        await this.app._run('{"cmd":"webview.set","webview":' + this.id + ',"props":' + optionsJson(props, "webview properties") + "}");
     }
     /** @internal */
     _message(channel, payload, event) {

@@ -161,6 +161,15 @@ export interface WebviewOptions {
     /** `true` (the default without a rectangle): fill the window. */
     fill?: boolean;
 }
+/** What `webview.set` changes: a rectangle (all four, logical pixels) or `fill`, and `visible`. */
+export interface WebviewProps {
+    x?: number;
+    y?: number;
+    width?: number;
+    height?: number;
+    fill?: boolean;
+    visible?: boolean;
+}
 interface WindowEvent<T extends string> {
     type: T;
     window: number;

@@ -174,6 +174,16 @@ export interface WebviewOptions {
   fill?: boolean;
 }
 
+/** What `webview.set` changes: a rectangle (all four, logical pixels) or `fill`, and `visible`. */
+export interface WebviewProps {
+  x?: number;
+  y?: number;
+  width?: number;
+  height?: number;
+  fill?: boolean;
+  visible?: boolean;
+}
+
 // ---- events --------------------------------------------------------------------------------------
 
 interface WindowEvent<T extends string> {

@@ -57,6 +57,32 @@ export function defineCases(test, transom, options) {
   };
   const T = (name, fn, timeout = 30000) => test(`[${mode}] ${name}`, fn, timeout);
 
+  T("assets the program serves (assetsHandler, respondAsset)", async () => {
+    const a = await app();
+    const events = a.events();
+    const win = await a.createWindow({ title: "assets", width: 300, height: 200 });
+    await win.createWebview({ assetsHandler: true });
+    const next = async (type) => {
+      for (;;) {
+        const { value } = await within(events.next(), 15000, type);
+        if (value.type === type) return value;
+      }
+    };
+    const index = await next("asset-request");
+    assert.equal(index.path, "/");
+    const page = "<script>fetch('data.json').then((r) => r.json()).then((d) => host.send('fetched', d));</script>";
+    await a.respondAsset(index.request, 200, { headers: { "content-type": "text/html" }, body: page });
+    await rejects(a.respondAsset(index.request, 200), "TRANSOM_ERROR_NOT_FOUND");
+    const data = await next("asset-request");
+    assert.equal(data.path, "/data.json");
+    await a.respondAsset(data.request, 200, { body: new TextEncoder().encode('{"n":1}') });
+    const fetched = await next("message");
+    assert.equal(fetched.channel, "fetched");
+    assert.deepEqual(fetched.payload, { n: 1 });
+    await events.return();
+    await win.close();
+  });
+
   T("start gives an app in the asked mode", async () => {
     const a = await app();
     assert.equal(a.mode, mode);
@@ -81,6 +107,9 @@ export function defineCases(test, transom, options) {
     assert.notEqual(second.id, webview.id);
     assert.equal(win.webview, webview, "window.webview stays the first webview");
     await rejects(win.createWebview({ html: "<p>third</p>", x: 10 }), "TRANSOM_ERROR_INVALID_ARGUMENT", /together/);
+    await second.set({ x: 20, y: 20, width: 120, height: 60, visible: true });
+    await second.set({ fill: true });
+    await rejects(second.set({ x: 1 }), "TRANSOM_ERROR_INVALID_ARGUMENT");
     await rejects(a.createWindow({ colour: "red" }), "TRANSOM_ERROR_INVALID_ARGUMENT", /colour/);
     await win.close();
     assert.equal(win.isClosed, true);

@@ -76,7 +76,7 @@ export async function createBunBackend(sink, options) {
                 return;
             closed = true;
             backend.keepAlive(false);
-            // Waits for the GUI thread (it never waits for us: Bun queues the callback's calls).
+            // Waits for the app (its callback thread never waits for us: Bun queues the callback's calls).
             const r = s.transom_app_shutdown(app);
             if (r !== OK && r !== CLOSED)
                 throw lastError(native);

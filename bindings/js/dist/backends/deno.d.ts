@@ -20,9 +20,9 @@
  * callbacks on a thread of their own; with no window open such events are rare (state changes),
  * and the first queued one (window-created) comes only after the window exists. For that reason
  * events do not go back to the callback during a conversation, although a lone event arrives
- * sooner that way (one wake-up against two). The functions that wait for the GUI thread
+ * sooner that way (one wake-up against two). The functions that wait for the app
  * (transom_app_shutdown, transom_app_free) are `nonblocking` too: the JavaScript thread never
- * waits for the GUI thread while the GUI thread may wait for it.
+ * waits for the library while the library's callback thread may wait for it.
  */
 import type { Backend, BackendSink } from "../backend.ts";
 export declare function createDenoBackend(sink: BackendSink, options: {

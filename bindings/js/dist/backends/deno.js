@@ -62,7 +62,7 @@ export async function createDenoBackend(sink, options) {
     const callback = Deno.UnsafeCallback.threadSafe({ parameters: ["pointer", "pointer"], result: "void" }, (event) => {
         try {
             const [json, bytes] = read(event);
-            // The core runs after the callback has returned, so the GUI thread goes on at once.
+            // The core runs after the callback has returned, so the library's thread goes on at once.
             queueMicrotask(() => sink.event(json, bytes));
         }
         catch (error) {
@@ -178,9 +178,9 @@ export async function createDenoBackend(sink, options) {
             if (closed)
                 return;
             stopping = true;
-            // The pending shutdown keeps Deno alive meanwhile. In callback mode, the GUI thread hands
-            // the last events over before it is done (it waits for each callback); in queue mode, the
-            // queue brings them and ends with CLOSED.
+            // The pending shutdown keeps Deno alive meanwhile. In callback mode, the library's callback
+            // thread hands the last events over before the shutdown is done (it waits for each
+            // callback); in queue mode, the queue brings them and ends with CLOSED.
             const r = await s.transom_app_shutdown(app);
             if (queued) {
                 next();
@@ -194,7 +194,7 @@ export async function createDenoBackend(sink, options) {
             if (r !== OK && r !== CLOSED) {
                 throw new TransomError(r === 7 ? "TRANSOM_ERROR_TIMEOUT" : "TRANSOM_ERROR_PLATFORM", `transom_app_shutdown failed (${r})`);
             }
-            // The GUI thread is done with the app: it calls the callback no more, and nothing waits.
+            // The app is done: the callback is called no more, and nothing waits.
             await s.transom_app_free(app);
             await Promise.resolve();
             callback.close();

@@ -20,9 +20,9 @@
  * callbacks on a thread of their own; with no window open such events are rare (state changes),
  * and the first queued one (window-created) comes only after the window exists. For that reason
  * events do not go back to the callback during a conversation, although a lone event arrives
- * sooner that way (one wake-up against two). The functions that wait for the GUI thread
+ * sooner that way (one wake-up against two). The functions that wait for the app
  * (transom_app_shutdown, transom_app_free) are `nonblocking` too: the JavaScript thread never
- * waits for the GUI thread while the GUI thread may wait for it.
+ * waits for the library while the library's callback thread may wait for it.
  */
 import type { Backend, BackendSink } from "../backend.ts";
 import { TransomError } from "../errors.ts";
@@ -93,7 +93,7 @@ export async function createDenoBackend(sink: BackendSink, options: { optionsJso
   const callback = Deno.UnsafeCallback.threadSafe({ parameters: ["pointer", "pointer"], result: "void" }, (event: unknown) => {
     try {
       const [json, bytes] = read(event);
-      // The core runs after the callback has returned, so the GUI thread goes on at once.
+      // The core runs after the callback has returned, so the library's thread goes on at once.
       queueMicrotask(() => sink.event(json, bytes));
     } catch (error) {
       console.error("transom: event callback failed:", error);
@@ -195,9 +195,9 @@ export async function createDenoBackend(sink: BackendSink, options: { optionsJso
     async shutdown(): Promise<void> {
       if (closed) return;
       stopping = true;
-      // The pending shutdown keeps Deno alive meanwhile. In callback mode, the GUI thread hands
-      // the last events over before it is done (it waits for each callback); in queue mode, the
-      // queue brings them and ends with CLOSED.
+      // The pending shutdown keeps Deno alive meanwhile. In callback mode, the library's callback
+      // thread hands the last events over before the shutdown is done (it waits for each
+      // callback); in queue mode, the queue brings them and ends with CLOSED.
       const r = await s.transom_app_shutdown(app);
       if (queued) {
         next();
@@ -209,7 +209,7 @@ export async function createDenoBackend(sink: BackendSink, options: { optionsJso
       if (r !== OK && r !== CLOSED) {
         throw new TransomError(r === 7 ? "TRANSOM_ERROR_TIMEOUT" : "TRANSOM_ERROR_PLATFORM", `transom_app_shutdown failed (${r})`);
       }
-      // The GUI thread is done with the app: it calls the callback no more, and nothing waits.
+      // The app is done: the callback is called no more, and nothing waits.
       await s.transom_app_free(app);
       await Promise.resolve();
       callback.close();
