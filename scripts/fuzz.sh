@@ -60,8 +60,8 @@ for target in "${targets[@]}"; do
   corpus=fuzz/corpus/$target
   artifacts=fuzz/artifacts/$target
   mkdir -p "$corpus" "$artifacts"
-  seeds=()
-  [ -d "fuzz/seeds/$target" ] && seeds=("fuzz/seeds/$target")
+  # The checked-in seeds start the corpus; libFuzzer writes only to the corpus folder.
+  if [ -d "fuzz/seeds/$target" ]; then cp -n fuzz/seeds/"$target"/* "$corpus"/; fi
   runner=()
   flags=(-max_total_time="$seconds" -timeout=60 -print_final_stats=1 -artifact_prefix="$artifacts/")
   asan=${ASAN_OPTIONS:-}
@@ -79,7 +79,7 @@ for target in "${targets[@]}"; do
   log=$root/target/fuzz-$target.log
   echo "== fuzz $target for ${seconds}s (log: $log)"
   status=0
-  ASAN_OPTIONS="$asan" "${runner[@]}" "$bin/$target" "${flags[@]}" "$corpus" "${seeds[@]}" >"$log" 2>&1 || status=$?
+  ASAN_OPTIONS="$asan" "${runner[@]}" "$bin/$target" "${flags[@]}" "$corpus" >"$log" 2>&1 || status=$?
   runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | tail -1 | grep -o '[0-9]*$' || true)
   if [ "$status" -ne 0 ]; then
     grep -E "panicked|ERROR|SUMMARY|Test unit written" "$log" | head -20 >&2 || true
