@@ -102,20 +102,12 @@ impl WindowOptions {
         ];
         for (name, value) in sizes {
             if let Some(v) = value {
-                if !(v.is_finite() && v > 0.0 && v <= 100_000.0) {
-                    return Err(Error::invalid_argument(format!(
-                        "{what}: `{name}` must be a number of logical pixels in (0, 100000], got {v}"
-                    )));
-                }
+                check_pixels(what, name, v, Pixels::Size)?;
             }
         }
         for (name, value) in [("x", self.x), ("y", self.y)] {
             if let Some(v) = value {
-                if !(v.is_finite() && v.abs() <= 100_000.0) {
-                    return Err(Error::invalid_argument(format!(
-                        "{what}: `{name}` must be a number of logical pixels in [-100000, 100000], got {v}"
-                    )));
-                }
+                check_pixels(what, name, v, Pixels::Position)?;
             }
         }
         if self.x.is_some() != self.y.is_some() {
@@ -260,6 +252,30 @@ impl WebviewProps {
     }
 }
 
+/// What a number of logical pixels is, for [`check_pixels`].
+enum Pixels {
+    /// A width or height: above 0, at most 100000.
+    Size,
+    /// A window's place on the desktop: -100000 to 100000.
+    Position,
+    /// A webview's place in its window: 0 to 100000.
+    Offset,
+}
+
+/// Checks one number of logical pixels; the error names the field and the range.
+fn check_pixels(what: &str, name: &str, v: f64, kind: Pixels) -> Result<()> {
+    let (ok, range) = match kind {
+        Pixels::Size => (v > 0.0 && v <= 100_000.0, "(0, 100000]"),
+        Pixels::Position => (v.abs() <= 100_000.0, "[-100000, 100000]"),
+        Pixels::Offset => ((0.0..=100_000.0).contains(&v), "[0, 100000]"),
+    };
+    if v.is_finite() && ok {
+        Ok(())
+    } else {
+        Err(Error::invalid_argument(format!("{what}: `{name}` must be a number of logical pixels in {range}, got {v}")))
+    }
+}
+
 /// Checks the bounds fields of a webview: `fill: true` or nothing is the whole window; `x`, `y`,
 /// `width`, `height` together are a rectangle (`x`, `y` from 0 to 100000, sizes above 0 up to
 /// 100000 logical pixels).
@@ -272,14 +288,10 @@ fn bounds_of(what: &str, fill: Option<bool>, given: [Option<f64>; 4]) -> Result<
         (_, 4) => {
             let [x, y, width, height] = given.map(|v| v.unwrap_or(0.0));
             for (name, v) in [("width", width), ("height", height)] {
-                if !(v.is_finite() && v > 0.0 && v <= 100_000.0) {
-                    return Err(Error::invalid_argument(format!("{what}: `{name}` must be a number of logical pixels in (0, 100000], got {v}")));
-                }
+                check_pixels(what, name, v, Pixels::Size)?;
             }
             for (name, v) in [("x", x), ("y", y)] {
-                if !(v.is_finite() && (0.0..=100_000.0).contains(&v)) {
-                    return Err(Error::invalid_argument(format!("{what}: `{name}` must be a number of logical pixels in [0, 100000], got {v}")));
-                }
+                check_pixels(what, name, v, Pixels::Offset)?;
             }
             Ok(Bounds::Rect { x, y, width, height })
         }
