@@ -54,6 +54,31 @@ def _decode(text: str) -> Any:
     return value
 
 
+def _take_event(lib: Any, event: ctypes.c_void_p) -> Optional[Any]:
+    """Decodes the event ``transom_event_next`` wrote to ``event`` and frees it. A binary
+    message's bytes (a ``"bytes"`` field) belong to the event: they are copied into ``payload``
+    before the free; other events skip that call (a payload that only mentions "bytes" costs the
+    call). ``None`` for an event that is not JSON (logged; the core writes JSON)."""
+    data: Optional[bytes] = None
+    try:
+        text = lib.event_json(event) or b"{}"
+        if b'"bytes":' in text:
+            length = ctypes.c_size_t()
+            pointer = lib.event_bytes(event, ctypes.byref(length))
+            if pointer:
+                data = ctypes.string_at(pointer, length.value) if length.value else b""
+    finally:
+        lib.event_free(event)
+    try:
+        decoded = _decode(text.decode("utf-8"))
+    except ValueError:  # pragma: no cover - the core writes JSON
+        log.error("transom: dropped an event that is not JSON: %r", text[:200])
+        return None
+    if data is not None and isinstance(decoded, dict):
+        decoded["payload"] = data
+    return decoded
+
+
 def _utf8(text: str, what: str) -> bytes:
     try:
         return text.encode("utf-8")
@@ -152,35 +177,16 @@ class InProcessBackend(Backend):
     def _take(self, ptr: int, timeout_ms: int, out: List[Dict[str, Any]], limit: int) -> int:
         """Takes up to ``limit`` events into ``out``; returns the last result code."""
         lib = self._lib
-        event_next, event_json, event_free = lib.event_next, lib.event_json, lib.event_free
+        event_next = lib.event_next
         event = ctypes.c_void_p()
         event_ref = ctypes.byref(event)
-        decode = _decode
         result = _OK
         while len(out) < limit:
             result = event_next(ptr, timeout_ms, event_ref)
             if result != _OK:
                 break
-            data: Optional[bytes] = None
-            try:
-                text = event_json(event) or b"{}"
-                # Binary messages (a "bytes" field): their bytes belong to the event; copy them
-                # before the free. Other events skip the call (a payload mentioning "bytes": only
-                # costs the call).
-                if b'"bytes":' in text:
-                    length = ctypes.c_size_t()
-                    pointer = lib.event_bytes(event, ctypes.byref(length))
-                    if pointer:
-                        data = ctypes.string_at(pointer, length.value) if length.value else b""
-            finally:
-                event_free(event)
-            try:
-                decoded = decode(text.decode("utf-8"))
-            except ValueError:  # pragma: no cover - the core writes JSON
-                log.error("transom: dropped an event that is not JSON: %r", text[:200])
-            else:
-                if data is not None and isinstance(decoded, dict):
-                    decoded["payload"] = data
+            decoded = _take_event(lib, event)
+            if decoded is not None:
                 out.append(decoded)
             timeout_ms = 0
         return result
@@ -198,23 +204,9 @@ class InProcessBackend(Backend):
         event, event_ref = self._out
         result = lib.event_next(ptr, -1, event_ref)
         if result == _OK:
-            data: Optional[bytes] = None
-            try:
-                text = lib.event_json(event) or b"{}"
-                if b'"bytes":' in text:
-                    length = ctypes.c_size_t()
-                    pointer = lib.event_bytes(event, ctypes.byref(length))
-                    if pointer:
-                        data = ctypes.string_at(pointer, length.value) if length.value else b""
-            finally:
-                lib.event_free(event)
-            try:
-                decoded = _decode(text.decode("utf-8"))
-            except ValueError:  # pragma: no cover - the core writes JSON
-                log.error("transom: dropped an event that is not JSON: %r", text[:200])
+            decoded = _take_event(lib, event)
+            if decoded is None:  # pragma: no cover - the core writes JSON
                 return True
-            if data is not None and isinstance(decoded, dict):
-                decoded["payload"] = data
             try:
                 self._sink.deliver([decoded])  # type: ignore[union-attr]
             except Exception:  # pragma: no cover - the sink catches user errors itself
