@@ -13,6 +13,9 @@ use crate::event::{Credit, EventBuilder, EventKind};
 use crate::options::check_name;
 use crate::page::{self, PageMessage, Rejected};
 
+/// Why a call or channel to a page whose origin is not allowed ends at once.
+const ORIGIN_NOT_ALLOWED: &str = "the page's origin is not allowed to use the bridge (allowed_origins)";
+
 /// Where a page message came from.
 struct PageSource<'a> {
     app: u64,
@@ -35,7 +38,7 @@ impl Gui {
                 return self.invoke_failed(call, ErrorCode::Unsupported, "the webview has no bridge (bridge: false)")
             }
             Some(w) if !w.origin_ok => {
-                return self.invoke_failed(call, ErrorCode::Unsupported, "the page's origin is not allowed to use the bridge (allowed_origins)")
+                return self.invoke_failed(call, ErrorCode::Unsupported, ORIGIN_NOT_ALLOWED)
             }
             Some(_) => {}
         }
@@ -355,15 +358,15 @@ impl Gui {
     // ---- channels ----------------------------------------------------------------------------
 
     pub(super) fn host_opens_channel(&mut self, app: u64, webview: u64, channel: u64, name: &str) {
-        let Some(w) = self.webviews.get(&webview) else {
-            self.channels.insert(channel, GuiChannel { app, webview });
-            return self.channel_closed(channel, "the webview was closed");
+        let refusal = match self.webviews.get(&webview) {
+            None => Some("the webview was closed"),
+            Some(w) if !w.origin_ok => Some(ORIGIN_NOT_ALLOWED),
+            Some(_) => None,
         };
-        if !w.origin_ok {
-            self.channels.insert(channel, GuiChannel { app, webview });
-            return self.channel_closed(channel, "the page's origin is not allowed to use the bridge (allowed_origins)");
-        }
         self.channels.insert(channel, GuiChannel { app, webview });
+        if let Some(reason) = refusal {
+            return self.channel_closed(channel, reason);
+        }
         self.queue(webview, Outgoing::ThisPage(page::message("open", name.len()).id("ch", channel).string("n", name).finish()));
     }
 
