@@ -143,6 +143,10 @@ typedef uint32_t transom_result;
 // with.
 typedef void (*transom_event_callback)(struct transom_event *event, void *userdata);
 
+// What `transom_set_event_notify` calls when events become pending: the `userdata` it was
+// registered with, nothing else.
+typedef void (*transom_event_notify)(void *userdata);
+
 
 
 // Success.
@@ -430,6 +434,31 @@ int transom_event_fd(struct transom_app *app);
 transom_result transom_set_event_callback(struct transom_app *app,
                                           transom_event_callback cb,
                                           void *userdata);
+
+// Calls `notify(userdata)` each time the app's event queue goes from empty to not empty, and once
+// when the app has shut down; NULL stops the calls. Then take the events with
+// `transom_event_next(app, 0, …)` until `TRANSOM_ERROR_TIMEOUT` (or `TRANSOM_ERROR_CLOSED`): an
+// event that comes after that calls `notify` again, so none is missed; a call may find nothing
+// (it raced with a take). If events are pending when it is set, `notify` is called once at once,
+// on the calling thread. This is `transom_event_fd` as a function, for event loops that can be
+// woken from another thread but cannot watch a file descriptor (a Node-API thread-safe function,
+// Bun's thread-safe `JSCallback`): one wake-up per burst of events, with no thread in between.
+//
+// `notify` runs on the library's GUI thread (at shutdown or when set: on the thread that shuts
+// the app down or sets it) and must return at once: it must not wait (for a lock, for another
+// thread, for JavaScript) nor call a transom function that waits, or windows stop repainting
+// meanwhile. It is not called for events that go to a `transom_set_event_callback` callback.
+// A `notify` that is replaced may still be running once after this returns.
+//
+// Errors: `TRANSOM_ERROR_NULL_ARGUMENT` (app), `TRANSOM_ERROR_CLOSED` (setting a function after
+// shutdown; NULL is always accepted).
+//
+// # Safety
+// `app` is NULL or a live app; `notify` is NULL or a function that may be called from another
+// thread with `userdata` until the app is freed or another `notify` is set.
+transom_result transom_set_event_notify(struct transom_app *app,
+                                        transom_event_notify notify,
+                                        void *userdata);
 
 // Sends `payload_json` (UTF-8 JSON text, at most `max_message_bytes`) on `channel` (UTF-8, 1 to
 // 256 bytes) to the page of `webview`, or to every webview of the app when `webview` is 0. Pages

@@ -166,6 +166,9 @@ impl AppShared {
 /// [`App::set_event_callback`]). It owns the event.
 pub type EventCallback = Box<dyn FnMut(Event) + Send + 'static>;
 
+/// A function called when an app's events become pending (see [`App::set_event_notify`]).
+pub type EventNotify = Box<dyn Fn() + Send + Sync + 'static>;
+
 /// An app: a set of windows and webviews with one event stream. Cheap to clone; every clone is
 /// the same app. `Send + Sync`: every method may be called from any thread.
 ///
@@ -603,6 +606,32 @@ impl App {
     pub fn set_event_callback(&self, callback: Option<EventCallback>) -> Result<()> {
         self.check_open()?;
         self.send(Command::SetCallback { app: self.shared().key, callback })
+    }
+
+    /// Calls `notify` each time the app's event queue goes from empty to not empty, and once when
+    /// the app has shut down (so that the program learns `Closed` from [`App::next_event`]); `None`
+    /// stops the calls. The program then takes the events with `next_event(Some(Duration::ZERO))`
+    /// until `Timeout`: an event that comes after that calls `notify` again, so none is missed.
+    /// If events are pending when it is set, `notify` is called once at once, on the calling
+    /// thread. It is the queue's [`App::event_fd`] as a function, for event loops that can be
+    /// woken from another thread (a Node-API thread-safe function, Bun's thread-safe `JSCallback`)
+    /// but cannot watch a file descriptor: one wake-up of the program per burst of events, with no
+    /// thread in between.
+    ///
+    /// `notify` runs on the GUI thread (and, at shutdown or when set, on the thread that shuts
+    /// down or sets it). It must return at once: it must not wait for anything, nor call a method
+    /// that waits (windows would stop repainting meanwhile). It is not called for events that
+    /// go to an event callback ([`App::set_event_callback`]). A `notify` that is replaced may
+    /// still be running once while the new one is set.
+    ///
+    /// # Errors
+    /// `Closed` when a function is set after the app has shut down (removing one is always fine).
+    pub fn set_event_notify(&self, notify: Option<EventNotify>) -> Result<()> {
+        if notify.is_some() {
+            self.check_open()?;
+        }
+        self.shared().events.set_notify(notify.map(Arc::from));
+        Ok(())
     }
 
     /// Runs a host-protocol command (docs/protocol.md), returning the reply line's JSON.

@@ -5,8 +5,10 @@
 //! is built once, on the GUI thread; payloads are copied into it as the page sent them.
 
 use std::os::raw::c_int;
-use parking_lot::Mutex;
+use std::sync::Arc;
 use std::time::Duration;
+
+use parking_lot::Mutex;
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TryRecvError};
 
@@ -284,10 +286,14 @@ pub(crate) struct Credit {
 /// one lock; the consumer takes an event, then counts down and, on 1 -> 0, reads the fd, under the
 /// same lock. So the fd is never readable before its event can be taken, and the count never
 /// drops below zero. The lock is held only for the count: waiting for an event happens outside it.
+///
+/// The notify function ([`crate::App::set_event_notify`]) is called at the same moments the fd
+/// becomes readable (0 -> 1, and when the queue closes), after the lock is released.
 pub(crate) struct EventQueue {
     receiver: Receiver<Event>,
     pending: Mutex<usize>,
     fd: c_int,
+    notify: Mutex<Option<Arc<dyn Fn() + Send + Sync>>>,
 }
 
 /// The producing end of an [`EventQueue`], held by the GUI thread. Dropping it closes the queue:
@@ -299,7 +305,27 @@ pub(crate) struct EventSender {
 impl EventQueue {
     pub(crate) fn new() -> (EventQueue, EventSender) {
         let (sender, receiver) = crossbeam_channel::unbounded();
-        (EventQueue { receiver, pending: Mutex::new(0), fd: new_event_fd() }, EventSender { sender })
+        let queue = EventQueue { receiver, pending: Mutex::new(0), fd: new_event_fd(), notify: Mutex::new(None) };
+        (queue, EventSender { sender })
+    }
+
+    /// Sets (or with `None` removes) the function called when events become pending. If events
+    /// are pending already it is called once now, on the calling thread.
+    pub(crate) fn set_notify(&self, notify: Option<Arc<dyn Fn() + Send + Sync>>) {
+        let call = notify.clone();
+        *self.notify.lock() = notify;
+        if *self.pending.lock() > 0 {
+            if let Some(notify) = call {
+                notify();
+            }
+        }
+    }
+
+    fn notify(&self) {
+        let notify = self.notify.lock().clone();
+        if let Some(notify) = notify {
+            notify();
+        }
     }
 
     /// The fd to poll for readability, or -1 where the platform has none.
@@ -313,6 +339,8 @@ impl EventQueue {
             *pending += 1;
             if *pending == 1 {
                 fd_add(self.fd, 1);
+                drop(pending);
+                self.notify();
             }
         }
     }
@@ -349,6 +377,7 @@ impl EventQueue {
     /// `next`) that the app is closed.
     pub(crate) fn mark_closed(&self) {
         fd_add(self.fd, 1 << 32);
+        self.notify();
     }
 }
 
@@ -416,6 +445,41 @@ mod tests {
         queue.mark_closed();
         assert!(readable(queue.fd()));
         assert_eq!(queue.next(None).unwrap_err().code, ErrorCode::Closed);
+    }
+
+    #[test]
+    fn notify_is_called_when_events_become_pending() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let (queue, sender) = EventQueue::new();
+        let calls = Arc::new(AtomicUsize::new(0));
+        let event = EventBuilder::new(EventKind::Focus, 1, 0).build();
+        queue.push(&sender, event.clone());
+        let counter = calls.clone();
+        // An event is pending already: called once at once.
+        queue.set_notify(Some(Arc::new(move || {
+            counter.fetch_add(1, Ordering::SeqCst);
+        })));
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        // Not again while events stay pending.
+        queue.push(&sender, event.clone());
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        queue.next(Some(Duration::ZERO)).unwrap();
+        queue.next(Some(Duration::ZERO)).unwrap();
+        // Empty -> pending: once per transition.
+        queue.push(&sender, event.clone());
+        queue.push(&sender, event.clone());
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+        queue.next(Some(Duration::ZERO)).unwrap();
+        queue.next(Some(Duration::ZERO)).unwrap();
+        // Closing calls it so that the program learns TRANSOM_ERROR_CLOSED.
+        drop(sender);
+        queue.mark_closed();
+        assert_eq!(calls.load(Ordering::SeqCst), 3);
+        assert_eq!(queue.next(Some(Duration::ZERO)).unwrap_err().code, ErrorCode::Closed);
+        // Removed: no more calls.
+        queue.set_notify(None);
+        queue.mark_closed();
+        assert_eq!(calls.load(Ordering::SeqCst), 3);
     }
 
     #[test]

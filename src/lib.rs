@@ -56,7 +56,7 @@ mod page;
 pub mod protocol;
 mod security;
 
-pub use app::{App, EventCallback};
+pub use app::{App, EventCallback, EventNotify};
 pub use error::{Error, ErrorCode, Result};
 pub use event::{Event, EventKind};
 pub use assets::DEFAULT_CSP;

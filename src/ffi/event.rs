@@ -32,6 +32,10 @@ impl From<Event> for transom_event {
 /// with.
 pub type transom_event_callback = Option<unsafe extern "C" fn(event: *mut transom_event, userdata: *mut c_void)>;
 
+/// What `transom_set_event_notify` calls when events become pending: the `userdata` it was
+/// registered with, nothing else.
+pub type transom_event_notify = Option<unsafe extern "C" fn(userdata: *mut c_void)>;
+
 /// Takes the next event of the app.
 ///
 /// `timeout_ms`: -1 waits without limit, 0 only looks, a positive number waits that many
@@ -222,5 +226,61 @@ pub unsafe extern "C" fn transom_set_event_callback(
             Box::new(move |event: Event| foreign.call(event)) as crate::EventCallback
         });
         app.set_event_callback(callback)
+    })
+}
+
+struct ForeignNotify {
+    notify: unsafe extern "C" fn(*mut c_void),
+    userdata: *mut c_void,
+}
+
+impl ForeignNotify {
+    fn call(&self) {
+        // SAFETY: the foreign function accepts its userdata, per the contract of
+        // `transom_set_event_notify`.
+        unsafe { (self.notify)(self.userdata) };
+    }
+}
+
+// SAFETY: the caller of `transom_set_event_notify` promises that `notify` may run on another
+// thread (the GUI thread) with this userdata, at the same time as the program uses the app.
+unsafe impl Send for ForeignNotify {}
+unsafe impl Sync for ForeignNotify {}
+
+/// Calls `notify(userdata)` each time the app's event queue goes from empty to not empty, and once
+/// when the app has shut down; NULL stops the calls. Then take the events with
+/// `transom_event_next(app, 0, …)` until `TRANSOM_ERROR_TIMEOUT` (or `TRANSOM_ERROR_CLOSED`): an
+/// event that comes after that calls `notify` again, so none is missed; a call may find nothing
+/// (it raced with a take). If events are pending when it is set, `notify` is called once at once,
+/// on the calling thread. This is `transom_event_fd` as a function, for event loops that can be
+/// woken from another thread but cannot watch a file descriptor (a Node-API thread-safe function,
+/// Bun's thread-safe `JSCallback`): one wake-up per burst of events, with no thread in between.
+///
+/// `notify` runs on the library's GUI thread (at shutdown or when set: on the thread that shuts
+/// the app down or sets it) and must return at once: it must not wait (for a lock, for another
+/// thread, for JavaScript) nor call a transom function that waits, or windows stop repainting
+/// meanwhile. It is not called for events that go to a `transom_set_event_callback` callback.
+/// A `notify` that is replaced may still be running once after this returns.
+///
+/// Errors: `TRANSOM_ERROR_NULL_ARGUMENT` (app), `TRANSOM_ERROR_CLOSED` (setting a function after
+/// shutdown; NULL is always accepted).
+///
+/// # Safety
+/// `app` is NULL or a live app; `notify` is NULL or a function that may be called from another
+/// thread with `userdata` until the app is freed or another `notify` is set.
+#[no_mangle]
+pub unsafe extern "C" fn transom_set_event_notify(
+    app: *mut transom_app,
+    notify: transom_event_notify,
+    userdata: *mut c_void,
+) -> transom_result {
+    guard(|| {
+        // SAFETY: per this function's contract.
+        let app = unsafe { app_arg(app) }?;
+        let notify = notify.map(|notify| {
+            let foreign = ForeignNotify { notify, userdata };
+            Box::new(move || foreign.call()) as crate::EventNotify
+        });
+        app.set_event_notify(notify)
     })
 }

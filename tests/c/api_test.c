@@ -380,6 +380,46 @@ static void on_event(transom_event *event, void *userdata) {
   transom_event_free(event);
 }
 
+/* What transom_set_event_notify's function counts: its calls, and whether one ran on the main
+ * thread. It only counts and signals (a notify must return at once). */
+static struct notify_state {
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  unsigned calls;
+  bool on_main_thread;
+  pthread_t main_thread;
+} notified = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, false, 0};
+
+static void on_notify(void *userdata) {
+  struct notify_state *s = userdata;
+  pthread_mutex_lock(&s->mu);
+  s->calls++;
+  if (pthread_equal(pthread_self(), s->main_thread))
+    s->on_main_thread = true;
+  pthread_cond_broadcast(&s->cv);
+  pthread_mutex_unlock(&s->mu);
+}
+
+static unsigned notify_calls(void) {
+  pthread_mutex_lock(&notified.mu);
+  unsigned n = notified.calls;
+  pthread_mutex_unlock(&notified.mu);
+  return n;
+}
+
+/* Waits (up to patience_ms) until notify has been called more than `seen` times. */
+static bool notified_after(unsigned seen) {
+  struct timespec deadline = deadline_in(patience_ms);
+  pthread_mutex_lock(&notified.mu);
+  while (notified.calls <= seen) {
+    if (pthread_cond_timedwait(&notified.cv, &notified.mu, &deadline) != 0)
+      break;
+  }
+  bool more = notified.calls > seen;
+  pthread_mutex_unlock(&notified.mu);
+  return more;
+}
+
 /* ---- transom_app_run_main on another thread -------------------------------------------------- */
 
 struct runner {
@@ -501,6 +541,8 @@ static void test_without_app(void) {
   expect(transom_event_next(NULL, 0, &ev), TRANSOM_ERROR_NULL_ARGUMENT, ev == SENTINEL_PTR, "transom_event_next(NULL app)");
   expect(transom_set_event_callback(NULL, on_event, NULL), TRANSOM_ERROR_NULL_ARGUMENT, true,
          "transom_set_event_callback(NULL app)");
+  expect(transom_set_event_notify(NULL, on_notify, NULL), TRANSOM_ERROR_NULL_ARGUMENT, true,
+         "transom_set_event_notify(NULL app)");
   expect(transom_post(NULL, 0, "c", "1"), TRANSOM_ERROR_NULL_ARGUMENT, true, "transom_post(NULL app)");
   expect(transom_invoke(NULL, 1, "f", "[]", 0, &id), TRANSOM_ERROR_NULL_ARGUMENT, id == SENTINEL_ID, "transom_invoke(NULL app)");
   expect(transom_resolve(NULL, 1, "1"), TRANSOM_ERROR_NULL_ARGUMENT, true, "transom_resolve(NULL app)");
@@ -1288,6 +1330,46 @@ static void test_callback(transom_app *app, struct ids ids) {
   expect_message(app, "pong", "\"n\":201,", "transom_event_next gets events again");
 }
 
+static void test_event_notify(transom_app *app, struct ids ids) {
+  section("transom_set_event_notify");
+  notified.main_thread = pthread_self();
+  drain_now(app);
+  expect(transom_set_event_notify(app, on_notify, &notified), TRANSOM_OK, true, "transom_set_event_notify(on_notify)");
+  drain_now(app); /* an event that slipped in may have called it here, on this thread */
+  pthread_mutex_lock(&notified.mu);
+  notified.on_main_thread = false;
+  pthread_mutex_unlock(&notified.mu);
+  unsigned seen = notify_calls();
+  expect(transom_post(app, ids.webview, "ping", "{\"n\":400,\"s\":\"notify\"}"), TRANSOM_OK, true, "post ping 400");
+  double t0 = now_ms();
+  bool woke = notified_after(seen);
+  check(woke, "notify is called when the pong is queued (%.0f ms)", now_ms() - t0);
+  check(woke && take_after_poll(app), "  ...and transom_event_next(app, 0) then has an event at once");
+  expect_message(app, "pong", "\"n\":401,", "the pong that notify announced");
+  pthread_mutex_lock(&notified.mu);
+  bool main_thread = notified.on_main_thread;
+  pthread_mutex_unlock(&notified.mu);
+  check(!main_thread, "notify ran on another thread than main (the GUI thread)");
+
+  /* Nothing pending: a new notify is not called at once. With an event pending, it is. */
+  drain_now(app);
+  seen = notify_calls();
+  expect(transom_set_event_notify(app, on_notify, &notified), TRANSOM_OK, true, "set it again with the queue empty");
+  check(notify_calls() == seen || take_after_poll(app), "  ...not called (or an event did come)");
+  expect(transom_post(app, ids.webview, "ping", "{\"n\":410,\"s\":\"pending\"}"), TRANSOM_OK, true, "post ping 410");
+  check(notified_after(seen), "the pong 411 calls notify");
+  seen = notify_calls();
+  expect(transom_set_event_notify(app, on_notify, &notified), TRANSOM_OK, true, "set it again with the pong pending");
+  check(notify_calls() == seen + 1, "  ...called once at once, on the calling thread");
+  expect_message(app, "pong", "\"n\":411,", "the pong 411");
+
+  expect(transom_set_event_notify(app, NULL, NULL), TRANSOM_OK, true, "transom_set_event_notify(NULL)");
+  seen = notify_calls();
+  expect(transom_post(app, ids.webview, "ping", "{\"n\":420,\"s\":\"off\"}"), TRANSOM_OK, true, "post ping 420");
+  expect_message(app, "pong", "\"n\":421,", "events are still queued without notify");
+  check(notify_calls() == seen, "  ...and notify is not called any more");
+}
+
 static void test_close_window(transom_app *app, struct ids ids) {
   section("transom_window_close");
   uint64_t never = 0;
@@ -1381,6 +1463,8 @@ static void test_shutdown(transom_app *app) {
   expect(transom_resolve(app, 1, "1"), TRANSOM_ERROR_CLOSED, true, "resolve after shutdown");
   expect(transom_reject(app, 1, "no"), TRANSOM_ERROR_CLOSED, true, "reject after shutdown");
   expect(transom_set_event_callback(app, on_event, &cb), TRANSOM_ERROR_CLOSED, true, "set_event_callback after shutdown");
+  expect(transom_set_event_notify(app, on_notify, &notified), TRANSOM_ERROR_CLOSED, true, "set_event_notify after shutdown");
+  expect(transom_set_event_notify(app, NULL, NULL), TRANSOM_OK, true, "set_event_notify(NULL) after shutdown is fine");
   static const uint8_t three[3] = {1, 2, 3};
   char *value = SENTINEL_PTR;
   expect(transom_post_window(app, window, "c", "1"), TRANSOM_ERROR_CLOSED, true, "post_window after shutdown");
@@ -1475,6 +1559,7 @@ int main(void) {
     test_state(app, ids);
     test_channels(app, ids);
     test_event_fd(app, ids);
+    test_event_notify(app, ids);
     test_callback(app, ids);
     test_close_window(app, ids);
   }
