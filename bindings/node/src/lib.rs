@@ -3,11 +3,12 @@
 //!
 //! Commands go through [`NativeApp::send_json`] (the host protocol, docs/protocol.md); the
 //! frequent ones (post, resolve, reject, channel sends, bytes) also have direct methods that skip
-//! the command and reply JSON. Events: the library hands each event to a callback that appends
-//! it to an inbox and, when the inbox was empty, schedules one call of a ThreadsafeFunction; when
-//! Node runs that call it takes the whole inbox and gives it to the JavaScript function as its
-//! argument (plain strings for the events without bytes). So a burst of events costs one wake-up
-//! of Node's loop, the library never waits for JavaScript, and nothing polls.
+//! the command and reply JSON. Events stay in the app's queue; the app's notify function
+//! ([`transom::App::set_event_notify`], called on the GUI thread when the queue goes from empty to
+//! not empty) schedules one call of a ThreadsafeFunction, and when Node runs that call it takes
+//! every event waiting and gives them to the JavaScript function as its argument (plain strings
+//! for the events without bytes). So a burst of events costs one wake-up of Node's loop, straight
+//! from the GUI thread; the library never waits for JavaScript, and nothing polls.
 //!
 //! The ThreadsafeFunction keeps Node alive only while the JavaScript side says so
 //! ([`NativeApp::keep_alive`]): it does while windows are open, so a program ends when its last
@@ -16,7 +17,8 @@
 //! Errors are thrown as `Error("TRANSOM_ERROR_NAME: message")`; the TypeScript side turns them
 //! into `TransomError` with `code`.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::time::Duration;
 
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
@@ -24,34 +26,21 @@ use napi_derive::napi;
 
 /// Events as JavaScript gets them: the JSON text alone, or with the bytes of a binary message.
 type Events = Vec<Either<String, NativeEvent>>;
-/// Called on Node's thread with the events of the inbox as its argument.
+/// Called on Node's thread with the events waiting in the app's queue as its argument.
 type Wake = ThreadsafeFunction<(), Unknown<'static>, Events, Status, false, false, 0>;
 
-/// Events taken by the library's callback and not yet by JavaScript.
-#[derive(Default)]
-struct Inbox {
-    events: Vec<transom::Event>,
-    /// A call of the wake function is on its way (or running): no need for another.
-    scheduled: bool,
-}
-
-/// Takes every event waiting in the inbox, in order, as JavaScript gets them.
-fn take(inbox: &Mutex<Inbox>) -> Events {
-    let events = {
-        let mut inbox = inbox.lock().unwrap_or_else(|e| e.into_inner());
-        inbox.scheduled = false;
-        std::mem::take(&mut inbox.events)
-    };
+/// Takes every event waiting in the app's queue, in order, as JavaScript gets them.
+fn take(app: &transom::App) -> Events {
+    let mut events = Vec::new();
+    // Until the queue is empty (Timeout) or closed and drained (Closed).
+    while let Ok(event) = app.next_event(Some(Duration::ZERO)) {
+        let (json, bytes) = event.into_parts();
+        events.push(match bytes {
+            None => Either::A(json),
+            Some(bytes) => Either::B(NativeEvent { json, bytes: Some(Buffer::from(bytes)) }),
+        });
+    }
     events
-        .into_iter()
-        .map(|event| {
-            let (json, bytes) = event.into_parts();
-            match bytes {
-                None => Either::A(json),
-                Some(bytes) => Either::B(NativeEvent { json, bytes: Some(Buffer::from(bytes)) }),
-            }
-        })
-        .collect()
 }
 
 /// A binary message for JavaScript: its JSON text and its bytes.
@@ -80,7 +69,6 @@ fn id(value: f64) -> Result<u64> {
 #[napi]
 pub struct NativeApp {
     app: transom::App,
-    inbox: Arc<Mutex<Inbox>>,
     wake: Option<Arc<Wake>>,
     referenced: bool,
 }
@@ -96,10 +84,10 @@ impl NativeApp {
         // down first so that no window outlives the program and the GUI thread stops cleanly.
         let at_exit = app.clone();
         env.add_env_cleanup_hook(at_exit, |app| {
-            let _ = app.set_event_callback(None);
+            let _ = app.set_event_notify(None);
             let _ = app.shutdown();
         })?;
-        Ok(NativeApp { app, inbox: Arc::new(Mutex::new(Inbox::default())), wake: None, referenced: false })
+        Ok(NativeApp { app, wake: None, referenced: false })
     }
 
     /// Starts delivering events: `wake` is called when events are waiting, with all of them (an
@@ -110,21 +98,19 @@ impl NativeApp {
         if self.wake.is_some() {
             return Err(Error::new(Status::GenericFailure, "TRANSOM_ERROR_INVALID_ARGUMENT: already listening"));
         }
-        let inbox = self.inbox.clone();
+        let app = self.app.clone();
         // The events are taken when Node runs the call: all that came until then, in one go.
-        let tsfn: Arc<Wake> = Arc::new(wake.build_threadsafe_function::<()>().build_callback(move |_| Ok(take(&inbox)))?);
+        let tsfn: Arc<Wake> = Arc::new(wake.build_threadsafe_function::<()>().build_callback(move |_| Ok(take(&app)))?);
         // Unreferenced until keepAlive(true): an app without windows does not hold Node open.
         check(unsafe { napi::sys::napi_unref_threadsafe_function(env.raw(), tsfn.raw()) })?;
         self.referenced = false;
-        let (inbox, call) = (self.inbox.clone(), tsfn.clone());
+        // Weak: the function holds a clone of the app, so a strong reference here would keep both
+        // alive for ever; this object owns it.
+        let call = Arc::downgrade(&tsfn);
         self.app
-            .set_event_callback(Some(Box::new(move |event| {
-                let mut inbox = inbox.lock().unwrap_or_else(|e| e.into_inner());
-                inbox.events.push(event);
-                if !inbox.scheduled {
-                    inbox.scheduled = true;
-                    drop(inbox);
-                    // Never blocks: the queue is unbounded. Fails only once Node is going away.
+            .set_event_notify(Some(Box::new(move || {
+                if let Some(call) = call.upgrade() {
+                    // Never blocks: the queue of calls is unbounded. Fails only once Node is going away.
                     let _ = call.call((), ThreadsafeFunctionCallMode::NonBlocking);
                 }
             })))
@@ -133,10 +119,10 @@ impl NativeApp {
         Ok(())
     }
 
-    /// Takes every event waiting in the inbox, in order (as `listen`'s function gets them).
+    /// Takes every event waiting in the app's queue, in order (as `listen`'s function gets them).
     #[napi(ts_return_type = "Array<string | NativeEvent>")]
     pub fn take_events(&self) -> Events {
-        take(&self.inbox)
+        take(&self.app)
     }
 
     /// Whether pending events keep Node's event loop alive (true while windows are open).
@@ -207,18 +193,18 @@ impl NativeApp {
     }
 
     /// Shuts the app down on a worker thread; the Promise settles when the GUI thread is done
-    /// with it (its last events are in the inbox by then).
+    /// with it (its last events are in the queue by then).
     #[napi]
     pub fn shutdown(&self) -> AsyncTask<Shutdown> {
         AsyncTask::new(Shutdown(self.app.clone()))
     }
 
-    /// Stops event delivery for good and lets Node exit (after `shutdown`). The wake function is
-    /// released when the GUI thread drops the callback.
+    /// Stops event delivery for good and lets Node exit (after `shutdown`): the app lets go of
+    /// the wake function.
     #[napi]
     pub fn close(&mut self, env: Env) -> Result<()> {
         self.keep_alive(env, false)?;
-        let _ = self.app.set_event_callback(None);
+        let _ = self.app.set_event_notify(None);
         self.wake = None;
         Ok(())
     }

@@ -2,9 +2,11 @@
  * The Bun backend: libtransom through `bun:ffi` (the functions, event reading and commands shared
  * with Deno are in ffi.ts).
  *
- * Events: a `JSCallback` with `threadsafe: true` is the app's event callback. The library's thread
- * calls it and goes on at once; Bun runs it later on the JavaScript thread, so the callback gets
- * an owned event (transom_set_event_callback's contract), copies it and frees it there.
+ * Events wait in the app's queue. A `JSCallback` with `threadsafe: true` is the app's notify
+ * function (`transom_set_event_notify`): the GUI thread calls it when the queue goes from empty
+ * to not empty and goes on at once; Bun runs it later on the JavaScript thread, where it takes
+ * every waiting event with `transom_event_next(app, 0, …)`. So a burst of events costs one
+ * wake-up of the JavaScript thread, straight from the GUI thread.
  * Bun's callbacks do not keep the process alive: while windows are open an idle interval timer
  * (one wake-up in 24 days) does.
  */

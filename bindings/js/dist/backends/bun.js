@@ -44,17 +44,24 @@ export async function createBunBackend(sink, options) {
     const s = native.fn;
     const app = newApp(native, options.optionsJson);
     const read = eventReader(native);
-    const callback = new JSCallback((event) => {
-        try {
-            const [json, bytes] = read(event);
-            sink.event(json, bytes);
+    const out = new BigUint64Array(1);
+    /** transom_app_free has been called: queued notify calls must not touch the app. */
+    let freed = false;
+    /** Takes every waiting event (until the queue is empty, or closed and drained). */
+    const drain = () => {
+        while (!freed && s.transom_event_next(app, 0, out) === OK) {
+            try {
+                const [json, bytes] = read(native.pointer(out[0]));
+                sink.event(json, bytes);
+            }
+            catch (error) {
+                console.error("transom: event delivery failed:", error);
+            }
         }
-        catch (error) {
-            console.error("transom: event callback failed:", error);
-        }
-    }, { args: ["ptr", "ptr"], returns: "void", threadsafe: true });
-    callbacks.add(callback);
-    if (s.transom_set_event_callback(app, callback.ptr, null) !== OK)
+    };
+    const notify = new JSCallback(drain, { args: ["ptr"], returns: "void", threadsafe: true });
+    callbacks.add(notify);
+    if (s.transom_set_event_notify(app, notify.ptr, null) !== OK)
         throw lastError(native);
     let keeper = null;
     let closed = false;
@@ -76,13 +83,17 @@ export async function createBunBackend(sink, options) {
                 return;
             closed = true;
             backend.keepAlive(false);
-            // Waits for the app (its callback thread never waits for us: Bun queues the callback's calls).
+            // Waits for the app (the GUI thread never waits for us: Bun queues the notify calls).
             const r = s.transom_app_shutdown(app);
             if (r !== OK && r !== CLOSED)
                 throw lastError(native);
+            // The app's last events are in its queue now.
+            drain();
+            s.transom_set_event_notify(app, null, null);
+            freed = true;
             s.transom_app_free(app);
-            // The callback is not closed: calls of it may still be queued in Bun (each with an event
-            // it owns). The library no longer calls it; it is merely kept.
+            // The JSCallback is not closed: calls of it may still be queued in Bun (they find the app
+            // freed and do nothing). The library no longer calls it; it is merely kept.
         },
     };
     return backend;

@@ -66,6 +66,10 @@ export declare const FUNCTIONS: {
         parameters: ("function" | "pointer")[];
         result: "u32";
     };
+    transom_set_event_notify: {
+        parameters: ("function" | "pointer")[];
+        result: "u32";
+    };
     transom_post_bytes: {
         parameters: ("pointer" | "buffer" | "u64" | "usize")[];
         result: "u32";

@@ -2,9 +2,11 @@
  * The Bun backend: libtransom through `bun:ffi` (the functions, event reading and commands shared
  * with Deno are in ffi.ts).
  *
- * Events: a `JSCallback` with `threadsafe: true` is the app's event callback. The library's thread
- * calls it and goes on at once; Bun runs it later on the JavaScript thread, so the callback gets
- * an owned event (transom_set_event_callback's contract), copies it and frees it there.
+ * Events wait in the app's queue. A `JSCallback` with `threadsafe: true` is the app's notify
+ * function (`transom_set_event_notify`): the GUI thread calls it when the queue goes from empty
+ * to not empty and goes on at once; Bun runs it later on the JavaScript thread, where it takes
+ * every waiting event with `transom_event_next(app, 0, …)`. So a burst of events costs one
+ * wake-up of the JavaScript thread, straight from the GUI thread.
  * Bun's callbacks do not keep the process alive: while windows are open an idle interval timer
  * (one wake-up in 24 days) does.
  */
@@ -50,19 +52,23 @@ export async function createBunBackend(sink: BackendSink, options: { optionsJson
   const app = newApp(native, options.optionsJson);
   const read = eventReader(native);
 
-  const callback = new JSCallback(
-    (event: number) => {
+  const out = new BigUint64Array(1);
+  /** transom_app_free has been called: queued notify calls must not touch the app. */
+  let freed = false;
+  /** Takes every waiting event (until the queue is empty, or closed and drained). */
+  const drain = (): void => {
+    while (!freed && s.transom_event_next(app, 0, out) === OK) {
       try {
-        const [json, bytes] = read(event);
+        const [json, bytes] = read(native.pointer(out[0]) as number);
         sink.event(json, bytes);
       } catch (error) {
-        console.error("transom: event callback failed:", error);
+        console.error("transom: event delivery failed:", error);
       }
-    },
-    { args: ["ptr", "ptr"], returns: "void", threadsafe: true },
-  );
-  callbacks.add(callback);
-  if (s.transom_set_event_callback(app, callback.ptr, null) !== OK) throw lastError(native);
+    }
+  };
+  const notify = new JSCallback(drain, { args: ["ptr"], returns: "void", threadsafe: true });
+  callbacks.add(notify);
+  if (s.transom_set_event_notify(app, notify.ptr, null) !== OK) throw lastError(native);
 
   let keeper: ReturnType<typeof setInterval> | null = null;
   let closed = false;
@@ -83,12 +89,16 @@ export async function createBunBackend(sink: BackendSink, options: { optionsJson
       if (closed) return;
       closed = true;
       backend.keepAlive(false);
-      // Waits for the app (its callback thread never waits for us: Bun queues the callback's calls).
+      // Waits for the app (the GUI thread never waits for us: Bun queues the notify calls).
       const r = s.transom_app_shutdown(app);
       if (r !== OK && r !== CLOSED) throw lastError(native);
+      // The app's last events are in its queue now.
+      drain();
+      s.transom_set_event_notify(app, null, null);
+      freed = true;
       s.transom_app_free(app);
-      // The callback is not closed: calls of it may still be queued in Bun (each with an event
-      // it owns). The library no longer calls it; it is merely kept.
+      // The JSCallback is not closed: calls of it may still be queued in Bun (they find the app
+      // freed and do nothing). The library no longer calls it; it is merely kept.
     },
   };
   return backend;

@@ -31,6 +31,7 @@ export const FUNCTIONS = {
   transom_event_bytes: { parameters: ["pointer", "buffer"], result: "pointer" },
   transom_event_free: { parameters: ["pointer"], result: "void" },
   transom_set_event_callback: { parameters: ["pointer", "function", "pointer"], result: "u32" },
+  transom_set_event_notify: { parameters: ["pointer", "function", "pointer"], result: "u32" },
   transom_post_bytes: { parameters: ["pointer", "u64", "buffer", "buffer", "usize"], result: "u32" },
   transom_channel_send_bytes: { parameters: ["pointer", "u64", "buffer", "usize"], result: "u32" },
   transom_post: { parameters: ["pointer", "u64", "buffer", "buffer"], result: "u32" },

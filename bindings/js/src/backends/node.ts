@@ -1,10 +1,10 @@
 /**
  * The Node backend: the napi-rs addon in bindings/node (libtransom linked in as a Rust crate).
  *
- * Events: the library's event callback appends each event to the addon's inbox and, when the
- * inbox was empty, schedules one call of a ThreadsafeFunction (it never waits); that call takes
- * the whole inbox and brings it as its argument (the JSON text of each event; `{json, bytes}` for
- * a binary message).
+ * Events: they wait in the app's queue; when it goes from empty to not empty the GUI thread
+ * schedules one call of a ThreadsafeFunction (it never waits), and that call takes every event
+ * waiting and brings them as its argument (the JSON text of each event; `{json, bytes}` for a
+ * binary message).
  * No polling. The ThreadsafeFunction is referenced only while windows are open, so Node exits
  * when the last window has closed and nothing else is pending.
  */
@@ -112,7 +112,7 @@ export async function createNodeBackend(sink: BackendSink, options: { optionsJso
       } catch (error) {
         throw toTransomError(error);
       } finally {
-        // Every event of the app is in the inbox once the GUI thread is done with it.
+        // Every event of the app is in its queue once the GUI thread is done with it.
         drain();
         native.close();
       }
