@@ -946,8 +946,20 @@ class Dispatcher:
 
     def deliver(self, events: List[Dict[str, Any]]) -> None:
         """Called by the backend with events in order (see the module docs for the thread)."""
+        app = self._app
         for data in events:
             try:
+                if data.get("type") == "message" and not self._subscribers and not app._event_listeners:
+                    # The common case made short: a message that only its channel's listeners look
+                    # at (no event stream, no on_event callback) needs no Event object.
+                    webview = app._webviews.get(data.get("webview"))  # type: ignore[arg-type]
+                    if webview is not None and not webview._event_listeners and not webview.window._event_listeners:
+                        listeners = webview._take_listeners(str(data.get("channel")))
+                        if listeners:
+                            payload = data.get("payload")
+                            for fn in listeners:
+                                self._executor.submit(self._run_listener, fn, (payload,))
+                        continue
                 event = self._app._make_event(data)
                 route = self._routes.get(event.type)
                 if route is not None:
