@@ -5,7 +5,8 @@
 //! frequent ones (post, resolve, reject, channel sends, bytes) also have direct methods that skip
 //! the command and reply JSON. Events stay in the app's queue; the app's notify function
 //! ([`transom::App::set_event_notify`], called on the GUI thread when the queue goes from empty to
-//! not empty) schedules one call of a ThreadsafeFunction, and when Node runs that call it takes
+//! not empty) schedules one call of a ThreadsafeFunction (unless one is on its way already), and
+//! when Node runs that call it takes
 //! every event waiting and gives them to the JavaScript function as its argument (plain strings
 //! for the events without bytes). So a burst of events costs one wake-up of Node's loop, straight
 //! from the GUI thread; the library never waits for JavaScript, and nothing polls.
@@ -17,6 +18,7 @@
 //! Errors are thrown as `Error("TRANSOM_ERROR_NAME: message")`; the TypeScript side turns them
 //! into `TransomError` with `code`.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -29,8 +31,10 @@ type Events = Vec<Either<String, NativeEvent>>;
 /// Called on Node's thread with the events waiting in the app's queue as its argument.
 type Wake = ThreadsafeFunction<(), Unknown<'static>, Events, Status, false, false, 0>;
 
-/// Takes every event waiting in the app's queue, in order, as JavaScript gets them.
-fn take(app: &transom::App) -> Events {
+/// Takes every event waiting in the app's queue, in order, as JavaScript gets them. `scheduled`
+/// is cleared first: an event that comes from now on schedules another call.
+fn take(app: &transom::App, scheduled: &AtomicBool) -> Events {
+    scheduled.store(false, Ordering::SeqCst);
     let mut events = Vec::new();
     // Until the queue is empty (Timeout) or closed and drained (Closed).
     while let Ok(event) = app.next_event(Some(Duration::ZERO)) {
@@ -70,6 +74,8 @@ fn id(value: f64) -> Result<u64> {
 pub struct NativeApp {
     app: transom::App,
     wake: Option<Arc<Wake>>,
+    /// A call of the wake function is on its way and has not begun taking events.
+    scheduled: Arc<AtomicBool>,
     referenced: bool,
 }
 
@@ -87,7 +93,7 @@ impl NativeApp {
             let _ = app.set_event_notify(None);
             let _ = app.shutdown();
         })?;
-        Ok(NativeApp { app, wake: None, referenced: false })
+        Ok(NativeApp { app, wake: None, scheduled: Arc::new(AtomicBool::new(false)), referenced: false })
     }
 
     /// Starts delivering events: `wake` is called when events are waiting, with all of them (an
@@ -98,17 +104,24 @@ impl NativeApp {
         if self.wake.is_some() {
             return Err(Error::new(Status::GenericFailure, "TRANSOM_ERROR_INVALID_ARGUMENT: already listening"));
         }
-        let app = self.app.clone();
+        let (app, scheduled) = (self.app.clone(), self.scheduled.clone());
         // The events are taken when Node runs the call: all that came until then, in one go.
-        let tsfn: Arc<Wake> = Arc::new(wake.build_threadsafe_function::<()>().build_callback(move |_| Ok(take(&app)))?);
+        let tsfn: Arc<Wake> =
+            Arc::new(wake.build_threadsafe_function::<()>().build_callback(move |_| Ok(take(&app, &scheduled)))?);
         // Unreferenced until keepAlive(true): an app without windows does not hold Node open.
         check(unsafe { napi::sys::napi_unref_threadsafe_function(env.raw(), tsfn.raw()) })?;
         self.referenced = false;
         // Weak: the function holds a clone of the app, so a strong reference here would keep both
         // alive for ever; this object owns it.
         let call = Arc::downgrade(&tsfn);
+        let scheduled = self.scheduled.clone();
         self.app
             .set_event_notify(Some(Box::new(move || {
+                // At most one call on its way: events that come while JavaScript is taking them
+                // would otherwise queue a call each (Deno runs such a backlog slowly).
+                if scheduled.swap(true, Ordering::SeqCst) {
+                    return;
+                }
                 if let Some(call) = call.upgrade() {
                     // Never blocks: the queue of calls is unbounded. Fails only once Node is going away.
                     let _ = call.call((), ThreadsafeFunctionCallMode::NonBlocking);
@@ -122,7 +135,7 @@ impl NativeApp {
     /// Takes every event waiting in the app's queue, in order (as `listen`'s function gets them).
     #[napi(ts_return_type = "Array<string | NativeEvent>")]
     pub fn take_events(&self) -> Events {
-        take(&self.app)
+        take(&self.app, &self.scheduled)
     }
 
     /// Whether pending events keep Node's event loop alive (true while windows are open).
