@@ -10,8 +10,7 @@
 #   5. quickstarts: `npm install ./bindings/js` and `bun add ./bindings/js` in fresh projects
 #      under target/js-tests, a Deno import by path: each runs a short hello;
 #   6. bun test, deno test and node --test, each in-process and through transom-host, with real
-#      windows under xvfb-run (unless a display is set); Deno in-process both with the Node addon
-#      and through Deno.dlopen;
+#      windows under xvfb-run (unless a display is set);
 #   7. idle CPU of each runtime's process tree with one window open (must stay under 1 % of a core).
 # Prints each runner's summary line and exits non-zero if anything failed. Arguments: none.
 set -uo pipefail
@@ -102,16 +101,11 @@ for mode in in-process host; do
   line=$(grep -E "^ *[0-9]+ pass" "$log" | tail -1 | xargs)" / "$(grep -E "^ *[0-9]+ fail" "$log" | tail -1 | xargs)
   [ $status -eq 0 ] && note "bun test ($mode): $line" || { fail "bun test ($mode): $line (log: $log)"; tail -40 "$log"; }
 
-  # In-process, Deno runs the suite twice: with the Node addon (its default when built) and with
-  # libtransom through Deno.dlopen (TRANSOM_NATIVE=ffi).
-  for native in $([ "$mode" = in-process ] && echo "addon ffi" || echo "-"); do
-    what=$mode; [ "$native" = - ] || what="$mode, $native"
-    log="$work/deno-$mode-$native.log"
-    TRANSOM_NATIVE=${native#-} TRANSOM_MODE=$mode NO_COLOR=1 run_gui timeout 900 "$deno" test --allow-ffi --allow-read --allow-env --allow-run tests/deno/ > "$log" 2>&1; status=$?
-    grep -E " \.\.\. (ok|FAILED)" "$log" | sed 's/^/  /'
-    line=$(grep -E "^(ok|FAILED) \|" "$log" | tail -1)
-    [ $status -eq 0 ] && note "deno test ($what): $line" || { fail "deno test ($what): ${line:-no summary} (log: $log)"; tail -40 "$log"; }
-  done
+  log="$work/deno-$mode.log"
+  TRANSOM_MODE=$mode NO_COLOR=1 run_gui timeout 900 "$deno" test --allow-ffi --allow-read --allow-env --allow-run tests/deno/ > "$log" 2>&1; status=$?
+  grep -E " \.\.\. (ok|FAILED)" "$log" | sed 's/^/  /'
+  line=$(grep -E "^(ok|FAILED) \|" "$log" | tail -1)
+  [ $status -eq 0 ] && note "deno test ($mode): $line" || { fail "deno test ($mode): ${line:-no summary} (log: $log)"; tail -40 "$log"; }
 
   log="$work/node-$mode.log"
   TRANSOM_MODE=$mode run_gui timeout 900 node --test --test-reporter=spec tests/node/ > "$log" 2>&1; status=$?

@@ -1,6 +1,5 @@
 /**
- * The Node-API backend: the napi-rs addon in bindings/node (libtransom linked in as a Rust crate),
- * in Node, and in Deno, which loads Node-API addons too.
+ * The Node backend: the napi-rs addon in bindings/node (libtransom linked in as a Rust crate).
  *
  * Events: they wait in the app's queue; when it goes from empty to not empty the GUI thread
  * schedules one call of a ThreadsafeFunction (it never waits), and that call takes every event
@@ -60,7 +59,7 @@ export async function createNodeBackend(sink, options) {
     };
     return {
         mode: "in-process",
-        runtime: options.runtime,
+        runtime: "node",
         version: addon.NativeApp.version(),
         run: (command) => call(() => native.sendJson(command)),
         direct: {

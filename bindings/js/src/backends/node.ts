@@ -1,6 +1,5 @@
 /**
- * The Node-API backend: the napi-rs addon in bindings/node (libtransom linked in as a Rust crate),
- * in Node, and in Deno, which loads Node-API addons too.
+ * The Node backend: the napi-rs addon in bindings/node (libtransom linked in as a Rust crate).
  *
  * Events: they wait in the app's queue; when it goes from empty to not empty the GUI thread
  * schedules one call of a ThreadsafeFunction (it never waits), and that call takes every event
@@ -13,7 +12,6 @@ import process from "node:process";
 
 import type { Backend, BackendSink } from "../backend.ts";
 import { toTransomError, TransomError } from "../errors.ts";
-import type { RuntimeName } from "../runtime.ts";
 
 /** An event as the addon gives it: its JSON text, or that and the bytes of a binary message. */
 type NativeEvent = string | { json: string; bytes?: Uint8Array | null };
@@ -55,10 +53,7 @@ function load(path: string): Addon {
   return addon;
 }
 
-export async function createNodeBackend(
-  sink: BackendSink,
-  options: { optionsJson: string | null; path: string; runtime: RuntimeName },
-): Promise<Backend> {
+export async function createNodeBackend(sink: BackendSink, options: { optionsJson: string | null; path: string }): Promise<Backend> {
   const addon = load(options.path);
   let native: NativeApp;
   try {
@@ -88,7 +83,7 @@ export async function createNodeBackend(
   };
   return {
     mode: "in-process",
-    runtime: options.runtime,
+    runtime: "node",
     version: addon.NativeApp.version(),
     run: (command) => call(() => native.sendJson(command)),
     direct: {
