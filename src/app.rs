@@ -618,11 +618,12 @@ impl App {
     /// but cannot watch a file descriptor: one wake-up of the program per burst of events, with no
     /// thread in between.
     ///
-    /// `notify` runs on the GUI thread (and, at shutdown or when set, on the thread that shuts
-    /// down or sets it). It must return at once: it must not wait for anything, nor call a method
-    /// that waits (windows would stop repainting meanwhile). It is not called for events that
-    /// go to an event callback ([`App::set_event_callback`]). A `notify` that is replaced may
-    /// still be running once while the new one is set.
+    /// `notify` runs on the GUI thread (at shutdown, when an event callback is set too, on the
+    /// app's `transom-events` thread; when set with events pending, on the calling thread). It
+    /// must return at once: it must not wait for anything, nor call a method that waits (windows
+    /// would stop repainting meanwhile). A panic in it is caught and reported on stderr. It is not
+    /// called for events that go to an event callback ([`App::set_event_callback`]). A `notify`
+    /// that is replaced may still be running once while the new one is set.
     ///
     /// # Errors
     /// `Closed` when a function is set after the app has shut down (removing one is always fine).

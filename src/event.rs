@@ -316,7 +316,7 @@ impl EventQueue {
         *self.notify.lock() = notify;
         if *self.pending.lock() > 0 {
             if let Some(notify) = call {
-                notify();
+                call_notify(&*notify);
             }
         }
     }
@@ -324,7 +324,7 @@ impl EventQueue {
     fn notify(&self) {
         let notify = self.notify.lock().clone();
         if let Some(notify) = notify {
-            notify();
+            call_notify(&*notify);
         }
     }
 
@@ -387,6 +387,14 @@ impl Drop for EventQueue {
             // SAFETY: the fd was opened by `new_event_fd` and is closed once, here.
             unsafe { libc::close(self.fd) };
         }
+    }
+}
+
+/// Calls a notify function; a panic in it is reported and stops there (it runs on the GUI thread,
+/// which must go on).
+fn call_notify(notify: &(dyn Fn() + Send + Sync)) {
+    if std::panic::catch_unwind(std::panic::AssertUnwindSafe(notify)).is_err() {
+        eprintln!("transom: an event notify function panicked");
     }
 }
 
@@ -480,6 +488,17 @@ mod tests {
         queue.set_notify(None);
         queue.mark_closed();
         assert_eq!(calls.load(Ordering::SeqCst), 3);
+    }
+
+    #[test]
+    fn a_panicking_notify_does_not_stop_the_producer() {
+        let (queue, sender) = EventQueue::new();
+        queue.set_notify(Some(Arc::new(|| panic!("notify broke"))));
+        let event = EventBuilder::new(EventKind::Focus, 1, 0).build();
+        queue.push(&sender, event.clone());
+        assert_eq!(queue.next(Some(Duration::ZERO)).unwrap(), event);
+        queue.push(&sender, event.clone());
+        assert_eq!(queue.next(Some(Duration::ZERO)).unwrap(), event);
     }
 
     #[test]

@@ -256,8 +256,9 @@ unsafe impl Sync for ForeignNotify {}
 /// woken from another thread but cannot watch a file descriptor (a Node-API thread-safe function,
 /// Bun's thread-safe `JSCallback`): one wake-up per burst of events, with no thread in between.
 ///
-/// `notify` runs on the library's GUI thread (at shutdown or when set: on the thread that shuts
-/// the app down or sets it) and must return at once: it must not wait (for a lock, for another
+/// `notify` runs on the library's GUI thread (at shutdown, when an event callback is set too, on
+/// the app's `transom-events` thread; when set with events pending, on the calling thread) and
+/// must return at once: it must not wait (for a lock, for another
 /// thread, for JavaScript) nor call a transom function that waits, or windows stop repainting
 /// meanwhile. It is not called for events that go to a `transom_set_event_callback` callback.
 /// A `notify` that is replaced may still be running once after this returns.
