@@ -960,10 +960,11 @@ class App(_EventTarget):
             kind = str(kind)
         window_id = data.get("window")
         webview_id = data.get("webview")
-        if window_id is None and webview_id is not None:
-            # Most events (messages, calls) name an open webview only: no lock needed to find it.
+        if webview_id is not None:
+            # Most events (messages, calls) name an open webview (and its window): no lock needed
+            # to find it.
             webview = self._webviews.get(webview_id)
-            if webview is not None:
+            if webview is not None and (window_id is None or window_id == webview.window.id):
                 return Event(kind, data, webview.window, webview)
         with self._lock:
             window = self._window_object(window_id) if isinstance(window_id, int) and window_id else None

@@ -73,6 +73,8 @@ def _make_fast_encoder() -> Any:
 
 
 _fast_encoder = _make_fast_encoder()
+#: A str as a JSON string, UTF-8 characters kept (``ensure_ascii=False``), as ``_encoder`` does.
+_encode_str = json.encoder.encode_basestring  # type: ignore[attr-defined]
 _PLAIN = (str, int, bool, type(None))
 
 
@@ -100,8 +102,17 @@ def encode(value: Any, what: str = "payload") -> str:
             text = text.replace("\r", " ").replace("\n", " ")
         return text
     try:
-        if type(value) in _PLAIN:
-            return _encoder.encode(value)
+        kind = type(value)
+        # The common answers and payloads without the encoder's machinery (which builds a C
+        # encoder per call for a top-level number).
+        if kind is int:
+            return int.__repr__(value)
+        if kind is str:
+            return _encode_str(value)
+        if value is None:
+            return "null"
+        if kind is bool:
+            return "true" if value else "false"
         if _fast_encoder is not None:
             return "".join(_fast_encoder(value, 0))
         return _encoder.encode(value)
