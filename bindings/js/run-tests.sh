@@ -4,13 +4,14 @@
 #   1. the Debian packages (scripts/setup-debian.sh: GTK, WebKitGTK, Xvfb, ...);
 #   2. Bun, Deno, TypeScript and @types/node, installed with npm into target/js-tools;
 #   3. `cargo build` (libtransom and transom-host) and `cargo build -p transom-node` (the Node
-#      addon), debug, in the repository's target dir;
+#      addon), debug, in the repository's target dir; the addon's unit tests;
 #   4. checks: dist/ (the compiled core Node runs) and page.d.ts match their sources; the type
 #      tests (tests/types/check.ts) compile;
 #   5. quickstarts: `npm install ./bindings/js` and `bun add ./bindings/js` in fresh projects
 #      under target/js-tests, a Deno import by path: each runs a short hello;
 #   6. bun test, deno test and node --test, each in-process and through transom-host, with real
-#      windows under xvfb-run (unless a display is set);
+#      windows under xvfb-run (unless a display is set); Deno in-process both with the Node addon
+#      and through Deno.dlopen;
 #   7. idle CPU of each runtime's process tree with one window open (must stay under 1 % of a core).
 # Prints each runner's summary line and exits non-zero if anything failed. Arguments: none.
 set -uo pipefail
@@ -48,6 +49,8 @@ echo "node $(node --version), bun $("$bun" --version), $("$deno" --version | hea
 echo "== cargo build (libtransom, transom-host) and cargo build -p transom-node (the Node addon)"
 cargo build || { echo "js tests: cargo build failed" >&2; exit 1; }
 cargo build -p transom-node || { echo "js tests: building the Node addon failed" >&2; exit 1; }
+echo "== cargo test -p transom-node (the addon's own unit tests)"
+cargo test -p transom-node && note "addon unit tests: passed" || fail "cargo test -p transom-node"
 target="${CARGO_TARGET_DIR:-$root/target}"
 export TRANSOM_LIBRARY="$target/debug/libtransom.so"
 export TRANSOM_HOST="$target/debug/transom-host"
@@ -101,11 +104,16 @@ for mode in in-process host; do
   line=$(grep -E "^ *[0-9]+ pass" "$log" | tail -1 | xargs)" / "$(grep -E "^ *[0-9]+ fail" "$log" | tail -1 | xargs)
   [ $status -eq 0 ] && note "bun test ($mode): $line" || { fail "bun test ($mode): $line (log: $log)"; tail -40 "$log"; }
 
-  log="$work/deno-$mode.log"
-  TRANSOM_MODE=$mode NO_COLOR=1 run_gui timeout 900 "$deno" test --allow-ffi --allow-read --allow-env --allow-run tests/deno/ > "$log" 2>&1; status=$?
-  grep -E " \.\.\. (ok|FAILED)" "$log" | sed 's/^/  /'
-  line=$(grep -E "^(ok|FAILED) \|" "$log" | tail -1)
-  [ $status -eq 0 ] && note "deno test ($mode): $line" || { fail "deno test ($mode): ${line:-no summary} (log: $log)"; tail -40 "$log"; }
+  # In-process, Deno runs the suite twice: with the Node addon (its default when built) and with
+  # libtransom through Deno.dlopen (TRANSOM_NATIVE=ffi).
+  for native in $([ "$mode" = in-process ] && echo "addon ffi" || echo "-"); do
+    what=$mode; [ "$native" = - ] || what="$mode, $native"
+    log="$work/deno-$mode-$native.log"
+    TRANSOM_NATIVE=${native#-} TRANSOM_MODE=$mode NO_COLOR=1 run_gui timeout 900 "$deno" test --allow-ffi --allow-read --allow-env --allow-run tests/deno/ > "$log" 2>&1; status=$?
+    grep -E " \.\.\. (ok|FAILED)" "$log" | sed 's/^/  /'
+    line=$(grep -E "^(ok|FAILED) \|" "$log" | tail -1)
+    [ $status -eq 0 ] && note "deno test ($what): $line" || { fail "deno test ($what): ${line:-no summary} (log: $log)"; tail -40 "$log"; }
+  done
 
   log="$work/node-$mode.log"
   TRANSOM_MODE=$mode run_gui timeout 900 node --test --test-reporter=spec tests/node/ > "$log" 2>&1; status=$?

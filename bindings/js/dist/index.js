@@ -55,13 +55,24 @@ async function inProcess(sink, options, optionsJson) {
         throw new TransomError("TRANSOM_ERROR_UNSUPPORTED", "in-process mode needs the process's main thread on macOS; use mode \"host\"");
     }
     const runtime = runtimeName();
-    if (runtime === "node") {
-        const path = findAddon(options.addon);
-        if (!path) {
+    const native = options.native ?? env("TRANSOM_NATIVE");
+    if (native !== undefined && native !== "addon" && native !== "ffi") {
+        throw new TransomError("TRANSOM_ERROR_INVALID_ARGUMENT", `native must be "addon" or "ffi", not ${JSON.stringify(native)}`);
+    }
+    if (runtime === "bun" && native === "addon") {
+        throw new TransomError("TRANSOM_ERROR_UNSUPPORTED", "in Bun, transom loads libtransom through bun:ffi (native: \"ffi\")");
+    }
+    if (runtime === "node" && native === "ffi") {
+        throw new TransomError("TRANSOM_ERROR_UNSUPPORTED", "in Node, transom loads the Node addon (native: \"addon\")");
+    }
+    // Deno takes the addon when it is there (see StartOptions.native), else Deno.dlopen.
+    const addon = runtime === "bun" || native === "ffi" ? undefined : findAddon(options.addon);
+    if (runtime === "node" || native === "addon" || (runtime === "deno" && addon)) {
+        if (!addon) {
             throw new TransomError("TRANSOM_ERROR_NOT_AVAILABLE", "the transom Node addon was not found: build it (`npm run build:addon` in bindings/js, or `cargo build -p transom-node`) or set TRANSOM_NODE_ADDON");
         }
         const { createNodeBackend } = await import("./backends/node.js");
-        return createNodeBackend(sink, { optionsJson, path });
+        return createNodeBackend(sink, { optionsJson, path: addon, runtime });
     }
     const path = findLibrary(options.library);
     if (runtime === "bun") {

@@ -74,9 +74,18 @@ export interface StartOptions {
     mode?: Mode;
     /** The largest payload in bytes (app option `max_message_bytes`, default 64 MiB). */
     maxMessageBytes?: number;
+    /**
+     * How in-process mode loads transom: `"addon"`, the Node-API addon (Node, Deno); `"ffi"`,
+     * libtransom through the runtime's FFI (`bun:ffi`, `Deno.dlopen`). Default: the
+     * `TRANSOM_NATIVE` environment variable, else Node `"addon"`, Bun `"ffi"`, Deno `"addon"` when
+     * the addon is found and `"ffi"` otherwise. In Deno the addon is the faster way: its
+     * thread-safe function wakes Deno's loop straight from the GUI thread, where `Deno.dlopen` needs
+     * a worker thread in between. Both need `--allow-ffi`.
+     */
+    native?: "addon" | "ffi";
     /** Path of libtransom (Bun, Deno). Default: `TRANSOM_LIBRARY`, then the search in the README. */
     library?: string;
-    /** Path of the Node addon. Default: `TRANSOM_NODE_ADDON`, then the search in the README. */
+    /** Path of the Node addon (Node, Deno). Default: `TRANSOM_NODE_ADDON`, then the search in the README. */
     addon?: string;
     /** Path of `transom-host`. Default: `TRANSOM_HOST`, then the search in the README. */
     host?: string;

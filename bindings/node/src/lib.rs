@@ -11,6 +11,10 @@
 //! for the events without bytes). So a burst of events costs one wake-up of Node's loop, straight
 //! from the GUI thread; the library never waits for JavaScript, and nothing polls.
 //!
+//! Deno loads this addon too. There a wake call is sometimes left unrun for seconds (see
+//! [`rescue`]): `listen`'s `rescueMs` has a thread of the addon make it again when JavaScript has
+//! not run it in time.
+//!
 //! The ThreadsafeFunction keeps Node alive only while the JavaScript side says so
 //! ([`NativeApp::keep_alive`]): it does while windows are open, so a program ends when its last
 //! window has closed and nothing else is pending.
@@ -18,7 +22,9 @@
 //! Errors are thrown as `Error("TRANSOM_ERROR_NAME: message")`; the TypeScript side turns them
 //! into `TransomError` with `code`.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+mod rescue;
+
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -26,15 +32,18 @@ use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 
+use rescue::{Rescue, Watch};
+
 /// Events as JavaScript gets them: the JSON text alone, or with the bytes of a binary message.
 type Events = Vec<Either<String, NativeEvent>>;
 /// Called on Node's thread with the events waiting in the app's queue as its argument.
 type Wake = ThreadsafeFunction<(), Unknown<'static>, Events, Status, false, false, 0>;
 
-/// Takes every event waiting in the app's queue, in order, as JavaScript gets them. `scheduled`
-/// is cleared first: an event that comes from now on schedules another call.
-fn take(app: &transom::App, scheduled: &AtomicBool) -> Events {
-    scheduled.store(false, Ordering::SeqCst);
+/// Takes every event waiting in the app's queue, in order, as JavaScript gets them. The
+/// `scheduled` flag is cleared first: an event that comes from now on schedules another call.
+fn take(app: &transom::App, watch: &Watch) -> Events {
+    watch.scheduled.store(false, Ordering::SeqCst);
+    watch.taken.fetch_add(1, Ordering::SeqCst);
     let mut events = Vec::new();
     // Until the queue is empty (Timeout) or closed and drained (Closed).
     while let Ok(event) = app.next_event(Some(Duration::ZERO)) {
@@ -74,8 +83,11 @@ fn id(value: f64) -> Result<u64> {
 pub struct NativeApp {
     app: transom::App,
     wake: Option<Arc<Wake>>,
-    /// A call of the wake function is on its way and has not begun taking events.
-    scheduled: Arc<AtomicBool>,
+    /// Whether a call of the wake function is on its way (and for the rescue: whether takes
+    /// have begun since).
+    watch: Arc<Watch>,
+    /// Repeats a wake call that was not run in time (see [`rescue`]); Deno only.
+    rescue: Option<Rescue>,
     referenced: bool,
 }
 
@@ -93,41 +105,70 @@ impl NativeApp {
             let _ = app.set_event_notify(None);
             let _ = app.shutdown();
         })?;
-        Ok(NativeApp { app, wake: None, scheduled: Arc::new(AtomicBool::new(false)), referenced: false })
+        Ok(NativeApp { app, wake: None, watch: Watch::new(), rescue: None, referenced: false })
     }
 
     /// Starts delivering events: `wake` is called when events are waiting, with all of them (an
     /// array, in order: the JSON text of each event, or `{json, bytes}` for a binary message).
     /// The wake function starts unreferenced.
-    #[napi(ts_args_type = "wake: (events: Array<string | NativeEvent>) => void")]
-    pub fn listen(&mut self, env: Env, wake: Function<(), Unknown<'static>>) -> Result<()> {
+    ///
+    /// `rescue_ms` (milliseconds, 1 to 10,000; for Deno): a wake call that JavaScript has not run
+    /// that long after it was made is made again, then after twice as long, and so on up to 1 s
+    /// (see the `rescue` module: Deno sometimes leaves such a call for ~30 s). Omitted or null: no
+    /// rescue (Node never loses a call).
+    #[napi(ts_args_type = "wake: (events: Array<string | NativeEvent>) => void, rescueMs?: number | null")]
+    pub fn listen(&mut self, env: Env, wake: Function<(), Unknown<'static>>, rescue_ms: Option<f64>) -> Result<()> {
         if self.wake.is_some() {
             return Err(Error::new(Status::GenericFailure, "TRANSOM_ERROR_INVALID_ARGUMENT: already listening"));
         }
-        let (app, scheduled) = (self.app.clone(), self.scheduled.clone());
+        let rescue_interval = match rescue_ms {
+            None => None,
+            Some(ms) if ms.is_finite() && (1.0..=10_000.0).contains(&ms) => Some(Duration::from_secs_f64(ms / 1000.0)),
+            Some(ms) => {
+                return Err(Error::new(
+                    Status::InvalidArg,
+                    format!("TRANSOM_ERROR_INVALID_ARGUMENT: rescueMs must be from 1 to 10000 (milliseconds), not {ms}"),
+                ))
+            }
+        };
+        let (app, watch) = (self.app.clone(), self.watch.clone());
         // The events are taken when Node runs the call: all that came until then, in one go.
         let tsfn: Arc<Wake> =
-            Arc::new(wake.build_threadsafe_function::<()>().build_callback(move |_| Ok(take(&app, &scheduled)))?);
+            Arc::new(wake.build_threadsafe_function::<()>().build_callback(move |_| Ok(take(&app, &watch)))?);
         // Unreferenced until keepAlive(true): an app without windows does not hold Node open.
         check(unsafe { napi::sys::napi_unref_threadsafe_function(env.raw(), tsfn.raw()) })?;
         self.referenced = false;
         // Weak: the function holds a clone of the app, so a strong reference here would keep both
         // alive for ever; this object owns it.
         let call = Arc::downgrade(&tsfn);
-        let scheduled = self.scheduled.clone();
+        // Never blocks: the queue of calls is unbounded. Fails only once Node is going away.
+        let wake_up = move || {
+            if let Some(call) = call.upgrade() {
+                let _ = call.call((), ThreadsafeFunctionCallMode::NonBlocking);
+            }
+        };
+        let rescue = match rescue_interval {
+            Some(interval) => Some(
+                Rescue::start(self.watch.clone(), interval, wake_up.clone())
+                    .map_err(|e| Error::new(Status::GenericFailure, format!("TRANSOM_ERROR_PLATFORM: cannot start a thread: {e}")))?,
+            ),
+            None => None,
+        };
+        let (watch, armed) = (self.watch.clone(), rescue.is_some());
         self.app
             .set_event_notify(Some(Box::new(move || {
                 // At most one call on its way: events that come while JavaScript is taking them
                 // would otherwise queue a call each (Deno runs such a backlog slowly).
-                if scheduled.swap(true, Ordering::SeqCst) {
+                if watch.scheduled.swap(true, Ordering::SeqCst) {
                     return;
                 }
-                if let Some(call) = call.upgrade() {
-                    // Never blocks: the queue of calls is unbounded. Fails only once Node is going away.
-                    let _ = call.call((), ThreadsafeFunctionCallMode::NonBlocking);
+                wake_up();
+                if armed {
+                    watch.arm();
                 }
             })))
             .map_err(to_napi)?;
+        self.rescue = rescue;
         self.wake = Some(tsfn);
         Ok(())
     }
@@ -135,7 +176,7 @@ impl NativeApp {
     /// Takes every event waiting in the app's queue, in order (as `listen`'s function gets them).
     #[napi(ts_return_type = "Array<string | NativeEvent>")]
     pub fn take_events(&self) -> Events {
-        take(&self.app, &self.scheduled)
+        take(&self.app, &self.watch)
     }
 
     /// Whether pending events keep Node's event loop alive (true while windows are open).
@@ -218,6 +259,7 @@ impl NativeApp {
     pub fn close(&mut self, env: Env) -> Result<()> {
         self.keep_alive(env, false)?;
         let _ = self.app.set_event_notify(None);
+        self.rescue = None;
         self.wake = None;
         Ok(())
     }

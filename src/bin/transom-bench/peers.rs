@@ -118,12 +118,16 @@ pub fn backends(root: &Path) -> Vec<Backend> {
     let bun_bin = peers.join("node_modules/bun/bin/bun.exe");
     let deno_bin = peers.join("node_modules/.bin/deno");
     let runtimes = [
-        ("node", "Node", node_bin, vec![], "dist/index.js", "the Node addon (napi-rs)"),
-        ("bun", "Bun", bun_bin, vec![], "dist/index.js", "bun:ffi on libtransom"),
-        ("deno", "Deno", deno_bin, vec!["run".to_owned(), "-A".to_owned()], "mod.ts", "Deno.dlopen on libtransom"),
+        ("node", "Node", node_bin, vec![], "dist/index.js", "the Node addon (napi-rs)", "addon"),
+        ("bun", "Bun", bun_bin, vec![], "dist/index.js", "bun:ffi on libtransom", "ffi"),
+        ("deno", "Deno", deno_bin.clone(), vec!["run".to_owned(), "-A".to_owned()], "mod.ts", "the Node addon (napi-rs) loaded by Deno", "addon"),
+        ("deno_ffi", "Deno, FFI", deno_bin, vec!["run".to_owned(), "-A".to_owned()], "mod.ts", "Deno.dlopen on libtransom", "ffi"),
     ];
     for host_mode in [false, true] {
-        for (runtime, name, program, runtime_args, entry, how) in runtimes.clone() {
+        for (runtime, name, program, runtime_args, entry, how, loader) in runtimes.clone() {
+            if host_mode && loader == "ffi" && runtime != "bun" {
+                continue; // the same as the runtime's own host-mode row
+            }
             let (key, label, mode, how) = if host_mode {
                 (
                     format!("js_{runtime}_host"),
@@ -139,6 +143,7 @@ pub fn backends(root: &Path) -> Vec<Backend> {
             let mut env = native.clone();
             env.push(("BENCH_TRANSOM_JS".to_owned(), js.join(entry).display().to_string()));
             env.push(("BENCH_MODE".to_owned(), mode.to_owned()));
+            env.push(("TRANSOM_NATIVE".to_owned(), loader.to_owned()));
             let mut b = backend(
                 &key,
                 &label,
@@ -153,7 +158,7 @@ pub fn backends(root: &Path) -> Vec<Backend> {
                 b.skipped = Some(format!("{} is not installed (scripts/bench.sh installs it)", program.display()));
             } else if host_mode && !release.join("transom-host").is_file() {
                 b.skipped = Some("transom-host is not built (cargo build --release --bin transom-host)".into());
-            } else if !host_mode && runtime == "node" && !release.join("libtransom_node.so").is_file() {
+            } else if !host_mode && loader == "addon" && !release.join("libtransom_node.so").is_file() {
                 b.skipped = Some("the Node addon is not built (cargo build --release -p transom-node)".into());
             }
             out.push(b);

@@ -1,5 +1,6 @@
 /**
- * The Node backend: the napi-rs addon in bindings/node (libtransom linked in as a Rust crate).
+ * The Node-API backend: the napi-rs addon in bindings/node (libtransom linked in as a Rust crate),
+ * in Node, and in Deno, which loads Node-API addons too.
  *
  * Events: they wait in the app's queue; when it goes from empty to not empty the GUI thread
  * schedules one call of a ThreadsafeFunction (it never waits), and that call takes every event
@@ -11,6 +12,8 @@
 import process from "node:process";
 import { toTransomError, TransomError } from "../errors.js";
 const loaded = new Map();
+/** In Deno: how long (milliseconds) a wake call may go unrun before the addon makes it again. */
+const RESCUE_MS = 20;
 function load(path) {
     let addon = loaded.get(path);
     if (!addon) {
@@ -47,7 +50,10 @@ export async function createNodeBackend(sink, options) {
         }
     };
     const drain = () => deliver(native.takeEvents());
-    native.listen(deliver);
+    // Deno (2.9) now and then leaves a thread-safe function call unrun until its event loop's
+    // fallback poll, 15 to 30 s later: in Deno the addon makes a call again when JavaScript has not
+    // run it 20 ms after it was made (bindings/node/src/rescue.rs).
+    native.listen(deliver, options.runtime === "deno" ? RESCUE_MS : null);
     let closed = false;
     const call = (f) => {
         try {
@@ -59,7 +65,7 @@ export async function createNodeBackend(sink, options) {
     };
     return {
         mode: "in-process",
-        runtime: "node",
+        runtime: options.runtime,
         version: addon.NativeApp.version(),
         run: (command) => call(() => native.sendJson(command)),
         direct: {

@@ -1,5 +1,6 @@
 /**
- * The Node backend: the napi-rs addon in bindings/node (libtransom linked in as a Rust crate).
+ * The Node-API backend: the napi-rs addon in bindings/node (libtransom linked in as a Rust crate),
+ * in Node, and in Deno, which loads Node-API addons too.
  *
  * Events: they wait in the app's queue; when it goes from empty to not empty the GUI thread
  * schedules one call of a ThreadsafeFunction (it never waits), and that call takes every event
@@ -12,12 +13,13 @@ import process from "node:process";
 
 import type { Backend, BackendSink } from "../backend.ts";
 import { toTransomError, TransomError } from "../errors.ts";
+import type { RuntimeName } from "../runtime.ts";
 
 /** An event as the addon gives it: its JSON text, or that and the bytes of a binary message. */
 type NativeEvent = string | { json: string; bytes?: Uint8Array | null };
 
 interface NativeApp {
-  listen(wake: (events: NativeEvent[]) => void): void;
+  listen(wake: (events: NativeEvent[]) => void, rescueMs?: number | null): void;
   takeEvents(): NativeEvent[];
   keepAlive(on: boolean): void;
   sendJson(command: string): string;
@@ -38,6 +40,9 @@ interface Addon {
 
 const loaded = new Map<string, Addon>();
 
+/** In Deno: how long (milliseconds) a wake call may go unrun before the addon makes it again. */
+const RESCUE_MS = 20;
+
 function load(path: string): Addon {
   let addon = loaded.get(path);
   if (!addon) {
@@ -53,7 +58,10 @@ function load(path: string): Addon {
   return addon;
 }
 
-export async function createNodeBackend(sink: BackendSink, options: { optionsJson: string | null; path: string }): Promise<Backend> {
+export async function createNodeBackend(
+  sink: BackendSink,
+  options: { optionsJson: string | null; path: string; runtime: RuntimeName },
+): Promise<Backend> {
   const addon = load(options.path);
   let native: NativeApp;
   try {
@@ -72,7 +80,10 @@ export async function createNodeBackend(sink: BackendSink, options: { optionsJso
     }
   };
   const drain = () => deliver(native.takeEvents());
-  native.listen(deliver);
+  // Deno (2.9) now and then leaves a thread-safe function call unrun until its event loop's
+  // fallback poll, 15 to 30 s later: in Deno the addon makes a call again when JavaScript has not
+  // run it 20 ms after it was made (bindings/node/src/rescue.rs).
+  native.listen(deliver, options.runtime === "deno" ? RESCUE_MS : null);
   let closed = false;
   const call = <T>(f: () => T): T => {
     try {
@@ -83,7 +94,7 @@ export async function createNodeBackend(sink: BackendSink, options: { optionsJso
   };
   return {
     mode: "in-process",
-    runtime: "node",
+    runtime: options.runtime,
     version: addon.NativeApp.version(),
     run: (command) => call(() => native.sendJson(command)),
     direct: {
