@@ -13,6 +13,9 @@
  * in transom_last_error_message(). Out-parameters (`_out`) are written only on success. No call
  * lets a panic cross into C; an internal failure returns TRANSOM_ERROR_PANIC.
  * Ownership: what transom returns and you own has a _free function; _free(NULL) is fine.
+ * Process exit: on Linux an atexit handler (registered when the GUI thread starts) stops the GUI
+ * thread between two commands before the libraries' destructors run, waiting for it at most 1 s;
+ * a program may exit with apps still open (tests/exit.rs).
  * See README.md and docs/protocol.md (event JSON, host protocol).
  */
 

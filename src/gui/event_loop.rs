@@ -437,6 +437,7 @@ impl Gui {
                 }
             }
             Command::Expire => {}
+            Command::HoldForExit => super::exit::hold(),
             Command::AssetRequest { webview, request } => self.asset_request(webview, request),
             Command::AssetRespond { request, status, headers, body } => self.asset_respond(request, status, headers, body),
             Command::WebviewEvent { webview, kind, fields } => {

@@ -108,6 +108,8 @@ pub(crate) enum Command {
     /// Something happened in a webview that the program hears of as an event as it is (navigation
     /// blocked, new window requested, files dragged).
     WebviewEvent { webview: u64, kind: crate::event::EventKind, fields: Vec<(&'static str, Field)> },
+    /// The process is exiting: stop for good between two commands (see [`exit`]).
+    HoldForExit,
 }
 
 /// A request for the program to answer, with what answers it.
@@ -189,6 +191,7 @@ fn start() -> std::result::Result<Runtime, Error> {
     };
     let _ = runtime.proxy.set(proxy);
     let _ = runtime.gui_thread.set(thread);
+    exit::hold_gui_thread_at_exit();
     Ok(runtime)
 }
 
@@ -236,6 +239,79 @@ pub(crate) fn clear_wake_pending() {
         runtime.wake_pending.store(false, Ordering::SeqCst);
     }
 }
+
+/// Process exit while the GUI thread runs.
+///
+/// `exit()` (also a return from `main`) runs the exit handlers and then the libraries'
+/// destructors on the exiting thread while the GUI thread goes on; a GUI thread inside GTK then
+/// can touch what a destructor has torn down. Seen under Xvfb: SIGSEGV in `XSetErrorHandler`
+/// (libX11's lock already gone) on the GUI thread while the main thread was in `_dl_fini`, about
+/// 1 exit in 20 while the window was being resized (tests/exit.rs).
+///
+/// So when the GUI thread has started, an `atexit` handler is registered: glibc runs exit
+/// handlers in the reverse order of their registration, so it runs before the destructors of the
+/// libraries loaded before it (libX11, GTK, WebKit; `_dl_fini` itself was registered before
+/// `main`). It asks the GUI thread to stop between two commands ([`Command::HoldForExit`]: the
+/// thread parks for good and never returns to GTK) and waits for that at most 1 s, so that a
+/// stuck GUI thread cannot hold up the exit. Called on the GUI thread (`exit` from an event
+/// callback on the GUI thread) it does nothing.
+///
+/// ## Platform-specific
+///
+/// - **Linux and the BSDs** (glibc / any libc with `atexit`): as above.
+/// - **Windows**: not needed (`ExitProcess` ends the other threads before the DLLs' detach);
+///   not registered. **macOS**: the GUI runs on the main thread; not registered.
+mod exit {
+    use std::time::{Duration, Instant};
+
+    use parking_lot::{Condvar, Mutex};
+
+    use super::{Command, RUNTIME};
+
+    /// Set by the GUI thread once it has stopped for the exit.
+    static HELD: (Mutex<bool>, Condvar) = (Mutex::new(false), Condvar::new());
+    /// How long the exiting thread waits for the GUI thread.
+    const PATIENCE: Duration = Duration::from_secs(1);
+
+    /// Registers the exit handler (once: the GUI thread starts once per process).
+    pub(super) fn hold_gui_thread_at_exit() {
+        #[cfg(all(unix, not(target_os = "macos")))]
+        // SAFETY: `on_exit` is an `extern "C" fn()` that never unwinds (it catches panics).
+        unsafe {
+            libc::atexit(on_exit);
+        }
+    }
+
+    #[cfg_attr(not(all(unix, not(target_os = "macos"))), allow(dead_code))]
+    extern "C" fn on_exit() {
+        let _ = std::panic::catch_unwind(|| {
+            let Some(Ok(runtime)) = RUNTIME.get() else { return };
+            if runtime.is_gui_thread() || runtime.commands.send(Command::HoldForExit).is_err() {
+                return; // On the GUI thread, or the GUI thread is gone.
+            }
+            if let Some(proxy) = runtime.proxy.get() {
+                let _ = proxy.send_event(());
+            }
+            let deadline = Instant::now() + PATIENCE;
+            let mut held = HELD.0.lock();
+            while !*held {
+                if HELD.1.wait_until(&mut held, deadline).timed_out() {
+                    return;
+                }
+            }
+        });
+    }
+
+    /// On the GUI thread, for [`Command::HoldForExit`]: says so and never returns.
+    pub(super) fn hold() -> ! {
+        *HELD.0.lock() = true;
+        HELD.1.notify_all();
+        loop {
+            std::thread::park();
+        }
+    }
+}
+
 
 /// Sends a command from a webview callback on the GUI thread.
 pub(crate) fn send_internal(command: Command) {
