@@ -6,9 +6,8 @@
 //! the command and reply JSON. Events stay in the app's queue; the app's notify function
 //! ([`transom::App::set_event_notify`], called on the GUI thread when the queue goes from empty to
 //! not empty) schedules one call of a ThreadsafeFunction (unless one is on its way already), and
-//! when Node runs that call it takes
-//! every event waiting and gives them to the JavaScript function as its argument (plain strings
-//! for the events without bytes). So a burst of events costs one wake-up of Node's loop, straight
+//! when Node runs that call it takes every event waiting and gives them to the JavaScript function
+//! as its argument (plain strings for the events without bytes). So a burst of events costs one wake-up of Node's loop, straight
 //! from the GUI thread; the library never waits for JavaScript, and nothing polls.
 //!
 //! Deno loads this addon too. There a wake call is sometimes left unrun for seconds (see
