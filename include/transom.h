@@ -133,7 +133,8 @@ enum transom_event_kind
 typedef struct transom_app transom_app;
 
 // One event, owned by the caller: free it with `transom_event_free`. Read it with
-// `transom_event_kind`, `transom_event_window`, `transom_event_webview` and `transom_event_json`.
+// `transom_event_kind`, `transom_event_window`, `transom_event_webview` and `transom_event_json`
+// (`transom_event_next_json` gives the JSON text with the event).
 typedef struct transom_event transom_event;
 
 // The result of a C API call: `TRANSOM_OK` (0) or one of the `TRANSOM_ERROR_*` codes. The numbers
@@ -359,6 +360,22 @@ transom_result transom_channel_close(struct transom_app *app, uint64_t channel);
 transom_result transom_event_next(struct transom_app *app,
                                   int32_t timeout_ms,
                                   struct transom_event **event_out);
+
+// `transom_event_next` and `transom_event_json` in one call, for callers that pay for every call
+// across the C boundary (Python's ctypes, the FFI of script runtimes): takes the next event as
+// `transom_event_next` does, writes it to `*event_out` and its JSON text (UTF-8, NUL-terminated)
+// to `*json_out`. The text belongs to the event: it stays valid until
+// `transom_event_free(*event_out)`, which the caller owes as after `transom_event_next`.
+//
+// `timeout_ms`, errors and threads: as `transom_event_next`; also `TRANSOM_ERROR_NULL_ARGUMENT`
+// for a NULL `json_out`. Neither out-parameter is written on failure.
+//
+// # Safety
+// `app` is NULL or a live app; `event_out` and `json_out` are NULL or writable.
+transom_result transom_event_next_json(struct transom_app *app,
+                                       int32_t timeout_ms,
+                                       struct transom_event **event_out,
+                                       const char **json_out);
 
 // The kind of an event; 0 for NULL.
 //

@@ -8,7 +8,8 @@ use crate::error::{Error, ErrorCode};
 use crate::event::{Event, EventKind};
 
 /// One event, owned by the caller: free it with `transom_event_free`. Read it with
-/// `transom_event_kind`, `transom_event_window`, `transom_event_webview` and `transom_event_json`.
+/// `transom_event_kind`, `transom_event_window`, `transom_event_webview` and `transom_event_json`
+/// (`transom_event_next_json` gives the JSON text with the event).
 pub struct transom_event {
     kind: EventKind,
     window: u64,
@@ -61,16 +62,55 @@ pub unsafe extern "C" fn transom_event_next(
         // SAFETY: per this function's contract.
         let app = unsafe { app_arg(app) }?;
         out_arg(event_out, "event_out")?;
-        let timeout = match timeout_ms {
-            -1 => None,
-            t if t >= 0 => Some(Duration::from_millis(t as u64)),
-            t => return Err(Error::new(ErrorCode::InvalidArgument, format!("timeout_ms must be -1 or more, got {t}"))),
-        };
-        let event = app.next_event(timeout)?;
+        let event = next_event(app, timeout_ms)?;
         // SAFETY: checked non-NULL; writable per contract.
-        unsafe { *event_out = Box::into_raw(Box::new(transom_event::from(event))) };
+        unsafe { *event_out = Box::into_raw(event) };
         Ok(())
     })
+}
+
+/// `transom_event_next` and `transom_event_json` in one call, for callers that pay for every call
+/// across the C boundary (Python's ctypes, the FFI of script runtimes): takes the next event as
+/// `transom_event_next` does, writes it to `*event_out` and its JSON text (UTF-8, NUL-terminated)
+/// to `*json_out`. The text belongs to the event: it stays valid until
+/// `transom_event_free(*event_out)`, which the caller owes as after `transom_event_next`.
+///
+/// `timeout_ms`, errors and threads: as `transom_event_next`; also `TRANSOM_ERROR_NULL_ARGUMENT`
+/// for a NULL `json_out`. Neither out-parameter is written on failure.
+///
+/// # Safety
+/// `app` is NULL or a live app; `event_out` and `json_out` are NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn transom_event_next_json(
+    app: *mut transom_app,
+    timeout_ms: i32,
+    event_out: *mut *mut transom_event,
+    json_out: *mut *const c_char,
+) -> transom_result {
+    guard(|| {
+        // SAFETY: per this function's contract.
+        let app = unsafe { app_arg(app) }?;
+        out_arg(event_out, "event_out")?;
+        out_arg(json_out, "json_out")?;
+        let event = Box::into_raw(next_event(app, timeout_ms)?);
+        // SAFETY: both checked non-NULL and writable per contract; `event` is live (just made), and
+        // its text lives in the box, which does not move until the caller frees it.
+        unsafe {
+            *json_out = (*event).json.as_ptr().cast();
+            *event_out = event;
+        }
+        Ok(())
+    })
+}
+
+/// What `transom_event_next` and `transom_event_next_json` share: the timeout's check and the wait.
+fn next_event(app: &crate::App, timeout_ms: i32) -> Result<Box<transom_event>, Error> {
+    let timeout = match timeout_ms {
+        -1 => None,
+        t if t >= 0 => Some(Duration::from_millis(t as u64)),
+        t => return Err(Error::new(ErrorCode::InvalidArgument, format!("timeout_ms must be -1 or more, got {t}"))),
+    };
+    Ok(Box::new(transom_event::from(app.next_event(timeout)?)))
 }
 
 /// The kind of an event; 0 for NULL.

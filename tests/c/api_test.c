@@ -230,13 +230,17 @@ static transom_event *wait_for(transom_app *app, enum transom_event_kind kind, c
   for (;;) {
     double left = deadline - now_ms();
     transom_event *e = NULL;
-    transom_result rc = transom_event_next(app, left > 0 ? (int32_t)left : 0, &e);
+    const char *json = NULL;
+    /* transom_event_next_json here, transom_event_next in drain_now and test_shutdown. */
+    transom_result rc = transom_event_next_json(app, left > 0 ? (int32_t)left : 0, &e, &json);
     if (rc != TRANSOM_OK) {
       printf("  (gave up waiting for a %s event with %s %s: %s)\n",
              (unsigned)kind < KIND_COUNT ? kind_names[kind] : "?", n1 ? n1 : "", n2 ? n2 : "",
              transom_result_name(rc));
       return NULL;
     }
+    if (json != transom_event_json(e))
+      check(false, "transom_event_next_json gave the event's own text (%s)", json ? json : "(NULL)");
     note_event(e);
     if (matches(e, kind, n1, n2))
       return e;
@@ -539,6 +543,9 @@ static void test_without_app(void) {
   expect(transom_send_json(NULL, "{\"cmd\":\"shutdown\"}", &reply), TRANSOM_ERROR_NULL_ARGUMENT, reply == SENTINEL_PTR,
          "transom_send_json(NULL app)");
   expect(transom_event_next(NULL, 0, &ev), TRANSOM_ERROR_NULL_ARGUMENT, ev == SENTINEL_PTR, "transom_event_next(NULL app)");
+  const char *text = SENTINEL_PTR;
+  expect(transom_event_next_json(NULL, 0, &ev, &text), TRANSOM_ERROR_NULL_ARGUMENT, ev == SENTINEL_PTR && text == SENTINEL_PTR,
+         "transom_event_next_json(NULL app)");
   expect(transom_set_event_callback(NULL, on_event, NULL), TRANSOM_ERROR_NULL_ARGUMENT, true,
          "transom_set_event_callback(NULL app)");
   expect(transom_set_event_notify(NULL, on_notify, NULL), TRANSOM_ERROR_NULL_ARGUMENT, true,
@@ -620,6 +627,15 @@ static void test_event_next_basics(transom_app *app) {
   double took = now_ms() - t0;
   expect(rc, TRANSOM_ERROR_TIMEOUT, ev == SENTINEL_PTR, "transom_event_next(timeout 150)");
   check(took >= 140.0, "  ...it waited about 150 ms (%.0f ms)", took);
+  const char *json = SENTINEL_PTR;
+  expect(transom_event_next_json(app, 0, NULL, &json), TRANSOM_ERROR_NULL_ARGUMENT, json == SENTINEL_PTR,
+         "transom_event_next_json(event_out NULL)");
+  expect(transom_event_next_json(app, 0, &ev, NULL), TRANSOM_ERROR_NULL_ARGUMENT, ev == SENTINEL_PTR,
+         "transom_event_next_json(json_out NULL)");
+  expect(transom_event_next_json(app, -2, &ev, &json), TRANSOM_ERROR_INVALID_ARGUMENT, ev == SENTINEL_PTR && json == SENTINEL_PTR,
+         "transom_event_next_json(timeout -2)");
+  expect(transom_event_next_json(app, 0, &ev, &json), TRANSOM_ERROR_TIMEOUT, ev == SENTINEL_PTR && json == SENTINEL_PTR,
+         "transom_event_next_json(timeout 0) on a new app");
   int fd = transom_event_fd(app);
   check(fd >= 0, "transom_event_fd is a file descriptor (%d)", fd);
   struct pollfd pfd = {.fd = fd, .events = POLLIN};
@@ -1523,6 +1539,9 @@ static void test_shutdown(transom_app *app) {
   transom_event *ev = SENTINEL_PTR;
   expect(transom_event_next(app, 0, &ev), TRANSOM_ERROR_CLOSED, ev == SENTINEL_PTR, "transom_event_next(0) once drained");
   expect(transom_event_next(app, -1, &ev), TRANSOM_ERROR_CLOSED, ev == SENTINEL_PTR, "transom_event_next(-1) once drained does not wait");
+  const char *json = SENTINEL_PTR;
+  expect(transom_event_next_json(app, -1, &ev, &json), TRANSOM_ERROR_CLOSED, ev == SENTINEL_PTR && json == SENTINEL_PTR,
+         "transom_event_next_json(-1) once drained does not wait");
 }
 
 int main(void) {
