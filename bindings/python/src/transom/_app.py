@@ -132,6 +132,8 @@ def _listener_decorator(register: Callable[[F], None], fn: Optional[F]) -> Any:
 
 #: Names (channels, handlers) already checked: most programs use a few, many times.
 _checked_names: Set[str] = set()
+#: Payload types that are JSON values, never bytes (what ``as_bytes`` need not look at).
+_JSON_TYPES = frozenset({dict, list, str, int, float, bool, type(None)})
 
 
 def _check_id_text(value: Any, what: str) -> str:
@@ -257,16 +259,22 @@ class Webview(_EventTarget):
             TooLargeError: over ``max_message_bytes``. NotFoundError: the webview is gone.
             ClosedError: the app is closed. HostCrashedError: host mode, the host is restarting.
         """
-        channel = _check_id_text(channel, "channel")
-        webview_id = self._check()
-        if self._closed and not self.app._closed:
+        # The checks of _check_id_text, _check and as_bytes written out for the common case: this
+        # is the reply's path in a round trip.
+        if type(channel) is not str or channel not in _checked_names:
+            channel = _check_id_text(channel, "channel")
+        app = self.app
+        if self._generation != app._generation:
+            self._check()  # raises
+        webview_id = self.id
+        if self._closed and not app._closed:
             # Known here already (host mode does not wait for the core's answer to a message).
             raise NotFoundError(f"no open webview with id {webview_id}")
-        raw = as_bytes(data)
+        raw = None if type(data) in _JSON_TYPES else as_bytes(data)
         if raw is not None:
-            self.app._backend.post_bytes(webview_id, channel, raw)
+            app._backend.post_bytes(webview_id, channel, raw)
         else:
-            self.app._backend.post(webview_id, channel, encode(data), isinstance(data, RawJson))
+            app._backend.post(webview_id, channel, encode(data), isinstance(data, RawJson))
 
     @overload
     def on(self, channel: str) -> Callable[[F], F]: ...

@@ -4,12 +4,12 @@ Every call goes straight to the C function of ``include/transom.h`` (each only e
 the library's GUI thread). Events are read in one of two ways:
 
 - without an asyncio loop, by the App's :class:`transom._dispatch.InlineExecutor`: one of its two
-  threads (``transom-callbacks``) blocks in ``transom_event_next(app, -1, …)`` and runs the
+  threads (``transom-callbacks``) blocks in ``transom_event_next_json(app, -1, …)`` and runs the
   callbacks of what it read itself; ctypes releases the GIL for the wait, so the threads cost
   nothing while the app is idle (a plain ``transom-events`` thread, :meth:`_pump`, serves other
   executors);
 - with an asyncio loop, ``loop.add_reader(transom_event_fd(app), …)`` wakes the loop while events
-  are pending and they are taken with ``transom_event_next(app, 0, …)``: no thread, no polling.
+  are pending and they are taken with ``transom_event_next_json(app, 0, …)``: no thread, no polling.
 """
 
 from __future__ import annotations
@@ -54,21 +54,19 @@ def _decode(text: str) -> Any:
     return value
 
 
-def _take_event(lib: Any, event: ctypes.c_void_p) -> Optional[Any]:
-    """Decodes the event ``transom_event_next`` wrote to ``event`` and frees it. A binary
-    message's bytes (a ``"bytes"`` field) belong to the event: they are copied into ``payload``
-    before the free; other events skip that call (a payload that only mentions "bytes" costs the
+def _read_event(lib: Any, event: Any, text: Optional[bytes]) -> Optional[Any]:
+    """Decodes an event ``transom_event_next_json`` took (``event``, the caller frees it; ``text``,
+    its JSON). A binary message's bytes (a ``"bytes"`` field) belong to the event: they are copied
+    into ``payload``; other events skip that call (a payload that only mentions "bytes" costs the
     call). ``None`` for an event that is not JSON (logged; the core writes JSON)."""
     data: Optional[bytes] = None
-    try:
-        text = lib.event_json(event) or b"{}"
-        if b'"bytes":' in text:
-            length = ctypes.c_size_t()
-            pointer = lib.event_bytes(event, ctypes.byref(length))
-            if pointer:
-                data = ctypes.string_at(pointer, length.value) if length.value else b""
-    finally:
-        lib.event_free(event)
+    if not text:  # pragma: no cover - the core writes an object
+        text = b"{}"
+    if b'"bytes":' in text:
+        length = ctypes.c_size_t()
+        pointer = lib.event_bytes(event, ctypes.byref(length))
+        if pointer:
+            data = ctypes.string_at(pointer, length.value) if length.value else b""
     try:
         decoded = _decode(text.decode("utf-8"))
     except ValueError:  # pragma: no cover - the core writes JSON
@@ -77,6 +75,14 @@ def _take_event(lib: Any, event: ctypes.c_void_p) -> Optional[Any]:
     if data is not None and isinstance(decoded, dict):
         decoded["payload"] = data
     return decoded
+
+
+def _take_event(lib: Any, event: Any, text: Optional[bytes]) -> Optional[Any]:
+    """:func:`_read_event`, then frees the event."""
+    try:
+        return _read_event(lib, event, text)
+    finally:
+        lib.event_free(event)
 
 
 def _utf8(text: str, what: str) -> bytes:
@@ -111,10 +117,10 @@ class InProcessBackend(Backend):
         self._reader_removed = threading.Event()
         self._ended = False
         self._inline: Optional[InlineExecutor] = None
-        # The out-parameter of transom_event_next for the InlineExecutor's reader (one thread at a
-        # time holds that role).
-        out = ctypes.c_void_p()
-        self._out = (out, ctypes.byref(out))
+        # The out-parameters of transom_event_next_json for the InlineExecutor's reader (one
+        # thread at a time holds that role).
+        out, text = ctypes.c_void_p(), ctypes.c_char_p()
+        self._out = (out, ctypes.byref(out), text, ctypes.byref(text))
 
     # ---- errors ---------------------------------------------------------------------------
 
@@ -177,15 +183,15 @@ class InProcessBackend(Backend):
     def _take(self, ptr: int, timeout_ms: int, out: List[Dict[str, Any]], limit: int) -> int:
         """Takes up to ``limit`` events into ``out``; returns the last result code."""
         lib = self._lib
-        event_next = lib.event_next
-        event = ctypes.c_void_p()
-        event_ref = ctypes.byref(event)
+        event_next = lib.event_next_json
+        event, text = ctypes.c_void_p(), ctypes.c_char_p()
+        event_ref, text_ref = ctypes.byref(event), ctypes.byref(text)
         result = _OK
         while len(out) < limit:
-            result = event_next(ptr, timeout_ms, event_ref)
+            result = event_next(ptr, timeout_ms, event_ref, text_ref)
             if result != _OK:
                 break
-            decoded = _take_event(lib, event)
+            decoded = _take_event(lib, event.value, text.value)
             if decoded is not None:
                 out.append(decoded)
             timeout_ms = 0
@@ -199,24 +205,29 @@ class InProcessBackend(Backend):
             return False
         # One event per read: its callbacks run before the next is taken, and no extra call looks
         # for more first (that call, about 3 µs, would delay every lone event; a burst costs the
-        # same either way: one transom_event_next per event).
+        # same either way: one transom_event_next_json per event). The event is freed after its
+        # callbacks have run: a reply they send leaves that much sooner.
         lib = self._lib
-        event, event_ref = self._out
-        result = lib.event_next(ptr, -1, event_ref)
+        event, event_ref, text, text_ref = self._out
+        result = lib.event_next_json(ptr, -1, event_ref, text_ref)
         if result == _OK:
-            decoded = _take_event(lib, event)
-            if decoded is None:  # pragma: no cover - the core writes JSON
-                return True
+            # The pointer itself: a callback that waits hands the reading, and so `event`, to the
+            # other thread.
+            taken = event.value
             try:
-                self._sink.deliver([decoded])  # type: ignore[union-attr]
+                decoded = _read_event(lib, taken, text.value)
+                if decoded is not None:
+                    self._sink.deliver([decoded])  # type: ignore[union-attr]
             except Exception:  # pragma: no cover - the sink catches user errors itself
                 log.exception("transom: delivering events failed")
+            finally:
+                lib.event_free(taken)
             return True
         if result == _CLOSED:
             self._end()
             return False
         if result not in (_OK, _TIMEOUT):  # pragma: no cover - not expected from the core
-            log.error("transom: transom_event_next failed with result %d; events stop", result)
+            log.error("transom: transom_event_next_json failed with result %d; events stop", result)
             self._end()
             return False
         return True
@@ -234,7 +245,7 @@ class InProcessBackend(Backend):
                 self._end()
                 return
             if result not in (_OK, _TIMEOUT):  # pragma: no cover - not expected from the core
-                log.error("transom: transom_event_next failed with result %d; events stop", result)
+                log.error("transom: transom_event_next_json failed with result %d; events stop", result)
                 self._end()
                 return
 

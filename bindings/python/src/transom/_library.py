@@ -145,8 +145,10 @@ class Library:
         self.result_name = fn("transom_result_name", _str, _u32)
         self.last_error_message = fn("transom_last_error_message", _str)
         self.version = fn("transom_version", _str)
-        self.event_next = fn("transom_event_next", _u32, _ptr, ctypes.c_int32, out_ptr)
-        self.event_json = fn("transom_event_json", _str, _ptr)
+        # transom_event_next and transom_event_json in one call: one crossing of the boundary per
+        # event instead of two; `.value` of the c_char_p gives the text as bytes (a copy) without
+        # another call.
+        self.event_next_json = fn("transom_event_next_json", _u32, _ptr, ctypes.c_int32, out_ptr, ctypes.POINTER(_str))
         self.event_free = fn("transom_event_free", None, _ptr)
         self.event_fd = fn("transom_event_fd", ctypes.c_int, _ptr)
         self.post = fn("transom_post", _u32, _ptr, _u64, _str, _str)
