@@ -30,6 +30,9 @@ class EventSink(Protocol):
     def deliver(self, events: List[Dict[str, Any]]) -> None:
         """Events of the core, decoded from their JSON text, in order."""
 
+    def deliver_one(self, data: Dict[str, Any]) -> None:
+        """One event, as :meth:`deliver` takes them (without the list)."""
+
     def host_crashed(self, info: Dict[str, Any]) -> None:
         """Host mode: the host process died. ``info`` becomes the ``host-crashed`` event."""
 

@@ -981,27 +981,36 @@ class Dispatcher:
 
     def deliver(self, events: List[Dict[str, Any]]) -> None:
         """Called by the backend with events in order (see the module docs for the thread)."""
-        app = self._app
         for data in events:
-            try:
-                if data.get("type") == "message" and not self._subscribers and not app._event_listeners:
-                    # The common case made short: a message that only its channel's listeners look
-                    # at (no event stream, no on_event callback) needs no Event object.
-                    webview = app._webviews.get(data.get("webview"))  # type: ignore[arg-type]
-                    if webview is not None and not webview._event_listeners and not webview.window._event_listeners:
+            self.deliver_one(data)
+
+    def deliver_one(self, data: Dict[str, Any]) -> None:
+        """:meth:`deliver` for one event (the in-process reader takes them one at a time)."""
+        app = self._app
+        try:
+            if data.get("type") == "message" and not self._subscribers and not app._event_listeners:
+                # The common case made short: a message that only its channel's listeners look at
+                # (no event stream, no on_event callback) needs no Event object.
+                webview = app._webviews.get(data.get("webview"))  # type: ignore[arg-type]
+                if webview is not None and not webview._event_listeners and not webview.window._event_listeners:
+                    if webview._once:
                         listeners = webview._take_listeners(str(data.get("channel")))
-                        if listeners:
-                            payload = data.get("payload")
-                            for fn in listeners:
-                                self._executor.submit_unlocked(self._run_listener, fn, (payload,))
-                        continue
-                event = self._app._make_event(data)
-                route = self._routes.get(event.type)
-                if route is not None:
-                    route(event)
-                self._publish(event)
-            except Exception:
-                log.exception("transom: handling event %r failed", data)
+                    else:  # what _take_listeners does then, without the call
+                        listeners = webview._listeners.get(data.get("channel"))  # type: ignore[arg-type]
+                        listeners = tuple(listeners) if listeners else ()
+                    if listeners:
+                        payload = data.get("payload")
+                        submit = self._executor.submit_unlocked
+                        for fn in listeners:
+                            submit(self._run_listener, fn, (payload,))
+                    return
+            event = app._make_event(data)
+            route = self._routes.get(event.type)
+            if route is not None:
+                route(event)
+            self._publish(event)
+        except Exception:
+            log.exception("transom: handling event %r failed", data)
 
     def _publish(self, event: "Event") -> None:
         """Hands an event to the streams and the on_event callbacks."""

@@ -217,7 +217,7 @@ class InProcessBackend(Backend):
             try:
                 decoded = _read_event(lib, taken, text.value)
                 if decoded is not None:
-                    self._sink.deliver([decoded])  # type: ignore[union-attr]
+                    self._sink.deliver_one(decoded)  # type: ignore[union-attr]
             except Exception:  # pragma: no cover - the sink catches user errors itself
                 log.exception("transom: delivering events failed")
             finally:
