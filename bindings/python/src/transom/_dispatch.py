@@ -5,8 +5,9 @@ Threads (see the package docs): the backend calls :meth:`Dispatcher.deliver` on 
 (or on the asyncio loop). The dispatcher does only quick bookkeeping there (completing futures,
 feeding streams, answering calls that have no handler) and hands every user function to the App's
 :class:`Executor`: the App's asyncio loop; in process, the threads that read the events
-(:class:`InlineExecutor`, which runs them right after the routing); in host mode, a thread of its
-own (:class:`ThreadExecutor`, ``transom-callbacks``).
+(:class:`InlineExecutor`, which runs a message's listeners and a page call's handler while
+routing, the rest right after it); in host mode, a thread of its own (:class:`ThreadExecutor`,
+``transom-callbacks``).
 
 To add a kind of event: add a method and an entry in ``Dispatcher._routes``. Channels
 (``channel-open``, ``channel-message``, ``channel-close``, ``channel-ready``), shared state
@@ -108,8 +109,9 @@ class InlineExecutor(Executor):
     """In-process without an asyncio loop: the threads that read events run the callbacks too.
 
     Two daemon threads, both named ``transom-callbacks``, share two roles. The *reader* blocks in
-    ``transom_event_next`` (the GIL released), routes what comes and then runs the callbacks it
-    called for itself, at once: no hand-over to another thread, which would cost two thread
+    ``transom_event_next_json`` (the GIL released), routes what comes and runs the callbacks it
+    called for itself, at once (:meth:`submit_unlocked`: while routing, when nothing is queued;
+    else right after the routing): no hand-over to another thread, which would cost two thread
     wake-ups and two GIL hand-overs per event. The other thread waits. So that a callback that
     takes long or waits for an answer does not stop event reading (other threads' ``invoke`` and
     event streams, or the answer that callback waits for), the waiting thread takes the reader role
