@@ -34,21 +34,23 @@ def _create_webview(self, *args, **kwargs):
 transom.Window.create_webview = _create_webview
 
 _run = transom.App.run
-def _drive(app):
+def _drive():
     webview = _made[0]
     seen = []
-    webview.on("quickstart-seen", seen.append)
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        webview.eval("document.querySelector('button').click();"
-                     "setTimeout(() => host.send('quickstart-seen', document.body.innerText), 300)")
-        time.sleep(0.6)
-        if seen and "tick: 1" in seen[-1] and EXPECTED in seen[-1]:
-            break
-    print("page text: %r" % (seen[-1] if seen else None), flush=True)
-    webview.window.close()
+    try:
+        webview.on("quickstart-seen", seen.append)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            webview.eval("document.querySelector('button').click();"
+                         "setTimeout(() => host.send('quickstart-seen', document.body.innerText), 300)")
+            time.sleep(0.6)
+            if seen and "tick: 1" in seen[-1] and EXPECTED in seen[-1]:
+                break
+        print("page text: %r" % (seen[-1] if seen else None), flush=True)
+    finally:
+        webview.window.close()  # app.run() returns, also when driving the page failed
 def _run_driven(self, *args, **kwargs):
-    threading.Thread(target=_drive, args=(self,), daemon=True).start()
+    threading.Thread(target=_drive, daemon=True).start()
     return _run(self, *args, **kwargs)
 transom.App.run = _run_driven
 '''
